@@ -1,0 +1,151 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+static const struct {
+  DiagLevel level;
+  const char *fmt;
+} catalogue[] = {
+#define MSG(id, level, text) [id] = {level, text},
+#include "messages.def"
+#undef MSG
+};
+
+void diags_init(Diags *d, Arena *a) {
+  memset(d, 0, sizeof *d);
+  d->arena = a;
+}
+
+int diags_add_source(Diags *d, const char *name, const char *text, size_t len,
+                     int builtin) {
+  Source *s = arena_alloc(d->arena, sizeof *s);
+  s->name = arena_strdup(d->arena, name);
+  char *copy = arena_alloc(d->arena, len + 1);
+  memcpy(copy, text, len);
+  copy[len] = 0;
+  s->text = copy;
+  s->len = len;
+  s->builtin = builtin;
+  int n = 1;
+  for (size_t i = 0; i < len; i++) n += text[i] == '\n';
+  s->line_start = arena_alloc(d->arena, (size_t)n * sizeof(int));
+  s->line_start[0] = 0;
+  int k = 1;
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\n') s->line_start[k++] = (int)i + 1;
+  s->nlines = n;
+  vec_push(d->arena, &d->sources, s);
+  return d->sources.n - 1;
+}
+
+Source *diags_source(Diags *d, int idx) {
+  if (idx < 0 || idx >= d->sources.n) return NULL;
+  return d->sources.v[idx];
+}
+
+Span span_join(Span a, Span b) {
+  if (a.src < 0) return b;
+  if (b.src < 0) return a;
+  Span s = a;
+  if (b.end_line > a.end_line || (b.end_line == a.end_line && b.end_col > a.end_col)) {
+    s.end_line = b.end_line;
+    s.end_col = b.end_col;
+  }
+  return s;
+}
+
+static void push(Diags *d, DiagLevel level, MsgId id, Span span, const char *text) {
+  Diag *g = arena_alloc(d->arena, sizeof *g);
+  g->level = level;
+  g->id = id;
+  g->span = span;
+  g->text = text;
+  vec_push(d->arena, &d->list, g);
+}
+
+void diag_report(Diags *d, MsgId id, Span span, ...) {
+  int max = d->max_errors ? d->max_errors : 50;
+  DiagLevel level = catalogue[id].level;
+  if (d->truncated) return;
+  if (level == DL_ERROR && d->nerrors >= max) {
+    d->truncated = 1;
+    push(d, DL_ERROR, E_TOO_MANY_ERRORS, NO_SPAN, catalogue[E_TOO_MANY_ERRORS].fmt);
+    return;
+  }
+  va_list ap;
+  va_start(ap, span);
+  const char *text = arena_vprintf(d->arena, catalogue[id].fmt, ap);
+  va_end(ap);
+  push(d, level, id, span, text);
+  if (level == DL_ERROR) d->nerrors++;
+  else if (level == DL_WARNING) d->nwarnings++;
+}
+
+void diag_note(Diags *d, Span span, const char *fmt, ...) {
+  if (d->truncated) return;
+  va_list ap;
+  va_start(ap, fmt);
+  const char *text = arena_vprintf(d->arena, fmt, ap);
+  va_end(ap);
+  push(d, DL_NOTE, MSG_COUNT, span, text);
+}
+
+void span_format(Diags *d, Span s, StrBuf *out) {
+  Source *src = diags_source(d, s.src);
+  if (!src) return;
+  sb_printf(out, "%s:%d:%d", src->name, s.line, s.col);
+}
+
+/* Print the source line of the span with a caret line under it. */
+static void render_excerpt(Diags *d, Span s, StrBuf *out, int color) {
+  Source *src = diags_source(d, s.src);
+  if (!src || s.line < 1 || s.line > src->nlines) return;
+  const char *line = src->text + src->line_start[s.line - 1];
+  size_t len = strcspn(line, "\n");
+  if (len && line[len - 1] == '\r') len--;
+  int width = snprintf(NULL, 0, "%d", s.line);
+  if (width < 4) width = 4;
+  sb_printf(out, "%*d | ", width, s.line);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)line[i];
+    sb_putc(out, c == '\t' ? ' ' : (c < 32 || c == 127) ? '?' : (char)c);
+  }
+  sb_putc(out, '\n');
+  sb_printf(out, "%*s | ", width, "");
+  int start = s.col < 1 ? 1 : s.col;
+  int end = (s.end_line == s.line && s.end_col >= start) ? s.end_col : (int)len;
+  if (end < start) end = start;
+  if (start > (int)len + 1) start = (int)len + 1;
+  for (int i = 1; i < start; i++) sb_putc(out, ' ');
+  if (color) sb_puts(out, "\033[1;32m");
+  sb_putc(out, '^');
+  for (int i = start + 1; i <= end; i++) sb_putc(out, '~');
+  if (color) sb_puts(out, "\033[0m");
+  sb_putc(out, '\n');
+}
+
+void diags_render(Diags *d, FILE *out, int color) {
+  static const char *names[] = {"error", "warning", "note"};
+  static const char *colors[] = {"\033[1;31m", "\033[1;35m", "\033[1;36m"};
+  StrBuf b = {0};
+  for (int i = 0; i < d->list.n; i++) {
+    Diag *g = d->list.v[i];
+    if (color) sb_puts(&b, "\033[1m");
+    if (g->span.src >= 0) {
+      span_format(d, g->span, &b);
+      sb_puts(&b, ": ");
+    } else {
+      sb_puts(&b, "lvmc: ");
+    }
+    if (color) sb_puts(&b, colors[g->level]);
+    sb_printf(&b, "%s:", names[g->level]);
+    if (color) sb_puts(&b, "\033[0;1m");
+    sb_printf(&b, " %s", g->text);
+    if (color) sb_puts(&b, "\033[0m");
+    sb_putc(&b, '\n');
+    if (g->span.src >= 0) render_excerpt(d, g->span, &b, color);
+  }
+  if (b.n) fputs(b.s, out);
+  sb_free(&b);
+}
