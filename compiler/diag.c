@@ -67,7 +67,7 @@ static void push(Diags *d, DiagLevel level, MsgId id, Span span, const char *tex
 void diag_report(Diags *d, MsgId id, Span span, ...) {
   int max = d->max_errors ? d->max_errors : 50;
   DiagLevel level = catalogue[id].level;
-  if (d->truncated) return;
+  if (d->truncated || d->muted) return;
   if (level == DL_ERROR && d->nerrors >= max) {
     d->truncated = 1;
     push(d, DL_ERROR, E_TOO_MANY_ERRORS, NO_SPAN, catalogue[E_TOO_MANY_ERRORS].fmt);
@@ -83,7 +83,7 @@ void diag_report(Diags *d, MsgId id, Span span, ...) {
 }
 
 void diag_note(Diags *d, Span span, const char *fmt, ...) {
-  if (d->truncated) return;
+  if (d->truncated || d->muted) return;
   va_list ap;
   va_start(ap, fmt);
   const char *text = arena_vprintf(d->arena, fmt, ap);

@@ -55,6 +55,7 @@ typedef struct Diags {
   int nerrors, nwarnings;
   int max_errors;  /* stop recording after this many errors (0 = 50) */
   int truncated;
+  int muted;       /* >0: drop reports (used by inference passes) */
 } Diags;
 
 void diags_init(Diags *d, Arena *a);

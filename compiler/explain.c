@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "lvm/data.h"
 #include "sema.h"
 
 /* ---- substitution of a dist body ---- */
@@ -103,7 +104,10 @@ static const char *where(Compilation *c, Span sp) {
 static void print_value(FILE *out, const Sym *y) {
   if (y->has_value) {
     fprintf(out, " = %.17g", y->value);
-    fputs(y->value_from_data ? " (data file)" : " (default)", out);
+    fputs(!y->value_from_data ? " (default)"
+          : (y->data && y->data->source && !strcmp(y->data->source, "--set")) ? " (--set)"
+                                                                              : " (data file)",
+          out);
   } else if (y->data) {
     fputs(" (data file)", out);
   } else if (y->decl && y->decl->a) {

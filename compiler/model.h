@@ -73,6 +73,8 @@ struct Sym {
   PtrVec parents;       /* Sym* (random variables, data, params) */
   PtrVec children;      /* Sym* */
   bool deterministic;   /* defined by '=' */
+  NodeKind defkind;     /* kind of the first defining statement */
+  Span defspan;         /* its left-hand side */
   bool rest;            /* defined by '| rest ~' */
   bool used;
   Dist *dist;           /* distribution of the first '~' (NULL otherwise) */

@@ -313,13 +313,16 @@ static const char *suggest(S *s, const char *name, int what) {
 #define CONSIDER(cand)                                                        \
   do {                                                                        \
     int dd = edit_distance(name, (cand));                                     \
-    if (dd < bestd && dd <= lim) {                                            \
+    if (dd <= lim && (dd < bestd || (dd == bestd && best && best[0] != name[0] &&  \
+                                     (cand)[0] == name[0]))) {                     \
       bestd = dd;                                                             \
       best = (cand);                                                          \
     }                                                                         \
   } while (0)
   if (what == 0) {
-    for (int i = 0; i < s->locals.n; i++) CONSIDER(((Sym *)s->locals.v[i])->name);
+    for (int i = 0; i < s->locals.n; i++)
+      if (((Sym *)s->locals.v[i])->kind != SYM_LOOP || strlen(name) > 1)
+        CONSIDER(((Sym *)s->locals.v[i])->name);
     if (!s->in_dist)
       for (int i = 0; i < s->m->syms.n; i++) CONSIDER(((Sym *)s->m->syms.v[i])->name);
   } else if (what == 1) {
@@ -336,6 +339,12 @@ static const char *suggest(S *s, const char *name, int what) {
       for (int i = 0; i < s->m->dists.n; i++)
         if (strcasecmp(((Dist *)s->m->dists.v[i])->name, name) == 0)
           best = ((Dist *)s->m->dists.v[i])->name;
+    if (!best && what == 1)
+      for (int i = 0; i < s->m->dists.n; i++)
+        if (strncasecmp(((Dist *)s->m->dists.v[i])->name, name, strlen(name)) == 0) {
+          best = ((Dist *)s->m->dists.v[i])->name;
+          break;
+        }
     if (!best) return "";
   }
   return arena_printf(s->A, "; did you mean '%s'?", best);
@@ -463,6 +472,7 @@ static Dim size_of(S *s, const Node *e) {
 /* Expressions                                                         */
 
 static Type *check_expr(S *s, Node *e);
+static Sym *random_ref(const Node *e);
 
 static Type *scalar(S *s, Domain d) { return ty_new(s, d); }
 
@@ -551,11 +561,9 @@ static Type *check_call(S *s, Node *e) {
   Sym *shadow = lookup(s, e->name);
   if (!b) {
     if (model_find_dist(s->m, e->name))
-      diag_report(s->D, E_NAME_IS_FUNCTION, e->name_span, e->name,
-                  "distribution; write 'x ~ Name(...)' to use it");
+      diag_report(s->D, E_DIST_AS_FUNCTION, e->name_span, e->name, e->name);
     else if (shadow)
-      diag_report(s->D, E_NAME_IS_FUNCTION, e->name_span, e->name,
-                  arena_printf(s->A, "%s, not a function", symkind_name(shadow->kind)));
+      diag_report(s->D, E_NOT_A_FUNCTION, e->name_span, e->name, symkind_name(shadow->kind));
     else
       diag_report(s->D, E_UNKNOWN_FUNC, e->name_span, e->name, suggest(s, e->name, 2));
     for (int i = 0; i < e->list.n; i++) check_expr(s, e->list.v[i]);
@@ -824,8 +832,31 @@ static Sym *push_local(S *s, const char *name, Span span, Node *loop) {
   return y;
 }
 
+/* The first random variable or param an (already checked) expression uses. */
+static Sym *random_ref(const Node *e) {
+  if (!e) return NULL;
+  if ((e->kind == N_NAME) && e->sym && (e->sym->kind == SYM_VAR || e->sym->kind == SYM_PARAM))
+    return e->sym;
+  Sym *r = NULL;
+  if (!r) r = random_ref(e->a);
+  if (!r && e->kind != N_NAME) r = random_ref(e->b);
+  if (!r) r = random_ref(e->c);
+  if (!r) r = random_ref(e->d);
+  for (int i = 0; !r && i < e->list.n; i++) r = random_ref(e->list.v[i]);
+  return r;
+}
+
+static void require_fixed(S *s, Node *e, const char *what) {
+  if (s->in_dist) return;
+  Sym *r = random_ref(e);
+  if (r)
+    diag_report(s->D, E_DEPENDS_ON_RANDOM, e->span, what, r->name,
+                r->kind == SYM_PARAM ? "param" : "random variable", what);
+}
+
 static Type *check_range_bound(S *s, Node *e) {
   Type *t = check_expr(s, e);
+  require_fixed(s, e, "a loop bound");
   if (t && (!is_scalar(t) || !dom_is_int(t->dom))) {
     StrBuf b = {0};
     ast_unparse(&b, e);
@@ -875,17 +906,18 @@ static Type *check_expr(S *s, Node *e) {
   case N_NAME: {
     Sym *y = lookup(s, e->name);
     if (!y) {
-      if (model_find_dist(s->m, e->name) || builtin_lookup(e->name))
-        diag_report(s->D, E_NAME_IS_FUNCTION, e->span, e->name,
-                    builtin_lookup(e->name) ? "function; call it with parentheses"
-                                            : "distribution, not a variable");
-      else {
+      if (builtin_lookup(e->name))
+        diag_report(s->D, E_FUNC_AS_VALUE, e->span, e->name, e->name);
+      else if (model_find_dist(s->m, e->name))
+        diag_report(s->D, E_NAME_IS_FUNCTION, e->span, e->name, "distribution");
+      else if (s->stmt && s->stmt->kind == N_FACTOR) {
+        diag_report(s->D, E_UNDEFINED, e->span, e->name, "");
+        diag_note(s->D, e->span,
+                  "a variable that appears only in 'factor' statements needs a type "
+                  "declaration, as in '%s : spin[D];'",
+                  e->name);
+      } else {
         diag_report(s->D, E_UNDEFINED, e->span, e->name, suggest(s, e->name, 0));
-        if (s->stmt && s->stmt->kind == N_FACTOR)
-          diag_note(s->D, NO_SPAN,
-                    "a variable that appears only in 'factor' statements needs a type "
-                    "declaration, as in '%s : spin[D];'",
-                    e->name);
       }
       return NULL;
     }
@@ -1019,7 +1051,9 @@ static Type *resolve_type(S *s, Node *t, bool bind, PtrVec *sizes) {
     if (!s->in_dist && eval(s, z, &v) && v < 0) {
       StrBuf b = {0};
       ast_unparse(&b, z);
-      diag_report(s->D, E_SIZE_NEGATIVE, z->span, arena_strdup(s->A, b.s), (long long)v);
+      bool lit = z->kind == N_NUM || (z->kind == N_UNARY && z->a->kind == N_NUM);
+      diag_report(s->D, E_SIZE_NEGATIVE, z->span,
+                  lit ? "this size" : arena_printf(s->A, "'%s'", b.s), (long long)v);
       sb_free(&b);
       return NULL;
     }
@@ -1038,8 +1072,11 @@ static Type *resolve_type(S *s, Node *t, bool bind, PtrVec *sizes) {
 /* Distributions and families                                          */
 
 static void declare_dist(S *s, Node *n) {
-  if (model_find_dist(s->m, n->name)) {
+  Dist *prev = model_find_dist(s->m, n->name);
+  if (prev) {
     diag_report(s->D, E_DIST_REDECLARED, n->name_span, n->name);
+    diag_note(s->D, prev->decl->name_span, "first declared here%s",
+              prev->decl->from_stdlib ? ", in the standard library; choose another name" : "");
     return;
   }
   Dist *d = arena_alloc(s->A, sizeof *d);
@@ -1115,15 +1152,23 @@ static void declare_family(S *s, Node *n) {
 static void declare(S *s, Node *n) {
   SymKind kind = n->kind == N_DATA ? SYM_DATA : n->kind == N_PARAM ? SYM_PARAM : SYM_VAR;
   Sym *prev = model_find(s->m, n->name);
-  if (prev) {
+  Sym *y;
+  if (prev && prev->kind == SYM_VAR && !prev->decl) {
+    /* a name some statement defines: the declaration applies to it (a
+     * 'data' or 'param' one is then reported at the statement) */
+    y = prev;
+    y->kind = kind;
+    y->span = n->name_span;
+  } else if (prev) {
     diag_report(s->D, E_REDECLARED, n->name_span, n->name);
-    diag_note(s->D, prev->span, "'%s' was first declared here", n->name);
+    diag_note(s->D, prev->decl ? prev->decl->name_span : prev->span, "'%s' was first declared here", n->name);
     return;
+  } else {
+    y = sym_new(s, kind, n->name, n->name_span);
+    vec_push(s->A, &s->m->syms, y);
   }
-  Sym *y = sym_new(s, kind, n->name, n->name_span);
   y->decl = n;
   y->type = resolve_type(s, n->type, false, NULL);
-  vec_push(s->A, &s->m->syms, y);
   n->sym = y;
   if (kind == SYM_VAR) return;
   y->role = ROLE_FIXED;
@@ -1140,7 +1185,11 @@ static void declare(S *s, Node *n) {
   if (n->a) {
     Type *dt = check_expr(s, n->a);
     double v;
-    if (dt && is_scalar(dt)) {
+    if (random_ref(n->a)) {
+      diag_report(s->D, E_DEFAULT_NOT_CONST, n->a->span, n->name);
+      diag_note(s->D, random_ref(n->a)->span, "'%s' is a %s", random_ref(n->a)->name,
+                symkind_name(random_ref(n->a)->kind));
+    } else if (dt && is_scalar(dt)) {
       if (!eval(s, n->a, &v))
         diag_report(s->D, E_DEFAULT_NOT_CONST, n->a->span, n->name);
       else if (y->type && y->type->ndim == 0 && !value_in_dom(v, y->type->dom, y->type->domsize.value))
@@ -1159,24 +1208,34 @@ static void declare(S *s, Node *n) {
 }
 
 /* Names that statements define: pass over the tree, creating SYM_VARs. */
-static void collect_targets(S *s, Node *st) {
+static void collect_targets(S *s, Node *st, PtrVec *loopvars) {
   if (!st) return;
   switch (st->kind) {
   case N_BLOCK:
-    for (int i = 0; i < st->list.n; i++) collect_targets(s, st->list.v[i]);
+    for (int i = 0; i < st->list.n; i++) collect_targets(s, st->list.v[i], loopvars);
     break;
-  case N_FOR: collect_targets(s, st->a); break;
+  case N_FOR:
+    vec_push(s->A, loopvars, (void *)st->var);
+    collect_targets(s, st->a, loopvars);
+    loopvars->n--;
+    break;
   case N_TILDE:
   case N_REST:
   case N_ASSIGN: {
     Node *lhs = st->a;
     Node *nm = lhs->kind == N_INDEX ? lhs->a : lhs;
+    for (int i = 0; i < loopvars->n; i++)
+      if (loopvars->v[i] == nm->name) return; /* reported by check_lhs */
     Sym *y = model_find(s->m, nm->name);
     if (!y) {
       y = sym_new(s, SYM_VAR, nm->name, nm->span);
       vec_push(s->A, &s->m->syms, y);
     }
     if (y->kind == SYM_VAR) {
+      if (!y->defkind) {
+        y->defkind = st->kind;
+        y->defspan = lhs->span;
+      }
       if (st->kind == N_ASSIGN) y->deterministic = true;
       if (st->kind == N_REST) y->rest = true;
     }
@@ -1234,12 +1293,13 @@ static void check_lhs(S *s, Node *st, Sym **out) {
     diag_note(s->D, y->span, "declared here; a modelled variable needs no declaration");
     return;
   }
-  if (y->deterministic && (st->kind != N_ASSIGN)) {
-    diag_report(s->D, E_MIXED_DEF, nm->span, nm->name);
-    return;
-  }
-  if (y->rest && st->kind != N_REST) {
-    diag_report(s->D, E_REST_TARGET, nm->span, nm->name);
+  if (y->defkind && st->kind != y->defkind) {
+    static const char *const how[] = {[N_TILDE] = "~", [N_REST] = "| rest ~", [N_ASSIGN] = "="};
+    if (st->kind == N_REST || y->defkind == N_REST)
+      diag_report(s->D, E_REST_TARGET, lhs->span, nm->name);
+    else
+      diag_report(s->D, E_MIXED_DEF, lhs->span, nm->name, how[y->defkind], how[st->kind]);
+    diag_note(s->D, y->defspan, "first defined here by '%s'", how[y->defkind]);
     return;
   }
   if (lhs->kind == N_INDEX) {
@@ -1253,6 +1313,22 @@ static void check_lhs(S *s, Node *st, Sym **out) {
         sb_free(&b);
         return;
       }
+    }
+  }
+  /* every enclosing loop must index the left-hand side */
+  for (int i = 0; i < s->loops.n; i++) {
+    Node *loop = s->loops.v[i];
+    bool used = false;
+    for (int k = 0; lhs->kind == N_INDEX && k < lhs->list.n; k++) {
+      Node *ix = lhs->list.v[k];
+      if ((ix->kind == N_NAME && ix->name == loop->var) ||
+          (ix->kind == N_BINARY && ((ix->a->kind == N_NAME && ix->a->name == loop->var) ||
+                                    (ix->b->kind == N_NAME && ix->b->name == loop->var))))
+        used = true;
+    }
+    if (!used) {
+      diag_report(s->D, E_LHS_NO_LOOP_INDEX, lhs->span, nm->name, loop->var, nm->name, loop->var);
+      return;
     }
   }
   lhs->sym = y;
@@ -1282,6 +1358,7 @@ static void check_stmt(S *s, Node *st) {
       s->in_cond = true;
       check_expr(s, st->d);
       s->in_cond = false;
+      require_fixed(s, st->d, "a loop filter");
     }
     vec_push(s->A, &s->loops, st);
     check_stmt(s, st->a);
@@ -1312,7 +1389,10 @@ static void check_stmt(S *s, Node *st) {
     } else {
       Dist *d = model_find_dist(s->m, st->name);
       if (!d) {
-        diag_report(s->D, E_UNKNOWN_DIST, st->name_span, st->name, suggest(s, st->name, 1));
+        if (builtin_lookup(st->name))
+          diag_report(s->D, E_FUNC_AS_DIST, st->name_span, st->name, suggest(s, st->name, 1));
+        else
+          diag_report(s->D, E_UNKNOWN_DIST, st->name_span, st->name, suggest(s, st->name, 1));
         for (int i = 0; i < st->list.n; i++) check_expr(s, st->list.v[i]);
       } else {
         Type *variate = NULL;
@@ -1428,7 +1508,16 @@ static Type *check_dist_call(S *s, Node *st, Dist *d, Type **variate) {
       sb_free(&b);
       continue;
     }
-    (void)have;
+    Node *base = arg->kind == N_INDEX ? arg->a : arg;
+    if (t->ndim == 0 && (want == D_POS || want == D_UNIT) && base->kind == N_NAME && base->sym &&
+        (base->sym->kind == SYM_VAR || base->sym->kind == SYM_DATA || base->sym->kind == SYM_PARAM) &&
+        have != D_NONE && !dom_sub(have, want)) {
+      StrBuf b = {0};
+      ast_unparse(&b, arg);
+      diag_report(s->D, E_ARG_MAY_BE_OUTSIDE, arg->span, i + 1, d->name, dom_words(want), p->name,
+                  domain_name(want), arena_strdup(s->A, b.s), domain_name(have));
+      sb_free(&b);
+    }
   }
   /* the variate: support type with bound sizes */
   Sym *x = d->params.v[0];
@@ -1934,18 +2023,20 @@ static void check_rest_rule(S *s) {
 
 static void check_vars(S *s) {
   int nvars = 0;
+  bool clean = s->D->nerrors == 0;
   for (int i = 0; i < s->m->syms.n; i++) {
     Sym *y = s->m->syms.v[i];
+    if (y->kind == SYM_VAR && (y->defs.n || y->factors.n || y->decl)) nvars++;
+    if (!clean) continue;
     if (y->kind == SYM_DATA && !y->used && !y->data)
       diag_report(s->D, E_DATA_UNUSED, y->span, y->name);
     if (y->kind != SYM_VAR) continue;
-    nvars++;
     if (y->defs.n == 0 && y->factors.n == 0 && y->decl)
       diag_report(s->D, E_ANNOT_UNUSED, y->span, y->name);
     if (y->defs.n == 0 && !y->decl && y->factors.n > 0)
       diag_report(s->D, E_FACTOR_NOT_ANNOTATED, y->span, y->name, y->name);
   }
-  if (nvars == 0) diag_report(s->D, E_EMPTY_MODEL, s->m->name_span);
+  if (nvars == 0 && clean) diag_report(s->D, E_EMPTY_MODEL, s->m->name_span);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2137,6 +2228,7 @@ Model *sema_analyse(Arena *arena, Diags *diags, Program *prog, const lvm_data *d
   s.D = diags;
   s.data = data;
   Model *m = arena_alloc(arena, sizeof *m);
+  m->name_span = NO_SPAN;
   m->prog = prog;
   m->have_data = data != NULL;
   m->data = data;
@@ -2150,7 +2242,14 @@ Model *sema_analyse(Arena *arena, Diags *diags, Program *prog, const lvm_data *d
     Node *n = prog->items.v[i];
     if (n->kind == N_FAMILY) declare_family(&s, n);
   }
-  /* 2. model name, declarations, defined names */
+  /* 2. model name, defined names, declarations */
+  for (int i = 0; i < prog->items.n; i++) {
+    Node *n = prog->items.v[i];
+    if (n->kind >= N_TILDE && n->kind <= N_BLOCK) {
+      PtrVec loopvars = {0};
+      collect_targets(&s, n, &loopvars);
+    }
+  }
   for (int i = 0; i < prog->items.n; i++) {
     Node *n = prog->items.v[i];
     if (n->kind == N_MODEL) {
@@ -2163,17 +2262,24 @@ Model *sema_analyse(Arena *arena, Diags *diags, Program *prog, const lvm_data *d
       declare(&s, n);
     }
   }
-  for (int i = 0; i < prog->items.n; i++) {
-    Node *n = prog->items.v[i];
-    if (n->kind >= N_TILDE && n->kind <= N_BLOCK) collect_targets(&s, n);
+  /* 3-4. statements and shapes.  A use may come before the definition
+   * that gives a variable its type, so a few silent passes infer the types
+   * first; the last pass reports. */
+  for (int pass = 0; pass < 4; pass++) {
+    bool last = pass == 3;
+    if (!last) diags->muted++;
+    for (int i = 0; i < m->syms.n; i++) {
+      Sym *y = m->syms.v[i];
+      y->defs = y->parents = y->children = y->factors = (PtrVec){0};
+    }
+    m->stmts = m->factors = (PtrVec){0};
+    for (int i = 0; i < prog->items.n; i++) {
+      Node *n = prog->items.v[i];
+      if (n->kind >= N_TILDE && n->kind <= N_BLOCK) check_stmt(&s, n);
+    }
+    for (int i = 0; i < m->syms.n; i++) infer_shape(&s, m->syms.v[i]);
+    if (!last) diags->muted--;
   }
-  /* 3. statements */
-  for (int i = 0; i < prog->items.n; i++) {
-    Node *n = prog->items.v[i];
-    if (n->kind >= N_TILDE && n->kind <= N_BLOCK) check_stmt(&s, n);
-  }
-  /* 4. shapes */
-  for (int i = 0; i < m->syms.n; i++) infer_shape(&s, m->syms.v[i]);
   if (diags->nerrors == 0) {
     /* 5. structure */
     for (int i = 0; i < m->syms.n; i++) check_coverage(&s, m->syms.v[i]);

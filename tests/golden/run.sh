@@ -10,6 +10,7 @@
 # --accept rewrites the expected files (review the diff before committing).
 set -u
 lvmc=$1 root=$2 dir=$3 accept=${4:-}
+case $lvmc in /*) ;; *) lvmc=$PWD/$lvmc ;; esac
 cd "$root" || exit 2
 pass=0 fail=0
 for f in "$dir"/*.lvm "$dir"/*.cmd; do

@@ -770,13 +770,9 @@ static void check_blocks(check *c, int outer_ndim, size_t inner) {
       if (!(fabs(sum - 1) <= 1e-8)) {
         char val[LVM_DBL_BUFSZ];
         lvm_io_fmt_double(val, sum);
-        lvm_buf b2;
-        lvm_buf_init(&b2);
-        lvm_buf_printf(&b2, "%s sums to %s but %s is declared ", who.s, val, v->name);
-        domain_describe(&b2, sp->domain, sp->domain_arg);
-        lvm_buf_puts(&b2, " (within 1e-8)");
-        check_error(c, "%s", b2.s ? b2.s : "?");
-        lvm_buf_free(&b2);
+        check_error(c, "%s sums to %s but %s is declared simplex(%zu): %s must sum to 1 "
+                    "(within 1e-8)", who.s, val, v->name, inner,
+                    outer_ndim ? "each row" : "its elements");
       }
     } else if (sp->domain == LVM_DOMAIN_SPD) {
       size_t D = v->dims[v->ndim - 1];

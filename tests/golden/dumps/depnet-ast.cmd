@@ -1,0 +1,1 @@
+--dump=ast examples/depnet.lvm

@@ -1,0 +1,1 @@
+--dump=typed examples/depnet.lvm --data examples/depnet.data.json

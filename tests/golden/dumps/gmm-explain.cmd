@@ -1,0 +1,1 @@
+explain examples/gmm.lvm --data examples/gmm.data.json

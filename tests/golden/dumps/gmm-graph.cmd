@@ -1,0 +1,1 @@
+--dump=graph examples/gmm.lvm --data examples/gmm.data.json

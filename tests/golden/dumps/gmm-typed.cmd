@@ -1,0 +1,1 @@
+--dump=typed examples/gmm.lvm --data examples/gmm.data.json

@@ -1,0 +1,1 @@
+explain examples/hmm.lvm --data examples/hmm.data.json

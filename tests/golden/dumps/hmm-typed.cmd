@@ -1,0 +1,1 @@
+--dump=typed examples/hmm.lvm --data examples/hmm.data.json

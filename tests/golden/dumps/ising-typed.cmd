@@ -1,0 +1,1 @@
+--dump=typed examples/ising.lvm --data examples/ising.data.json

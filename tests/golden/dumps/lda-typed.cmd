@@ -1,0 +1,1 @@
+--dump=typed examples/lda.lvm --data examples/lda.data.json

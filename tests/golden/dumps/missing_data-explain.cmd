@@ -1,0 +1,1 @@
+explain examples/missing_data.lvm --data examples/missing_data.data.json

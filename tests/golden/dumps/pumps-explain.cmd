@@ -1,0 +1,1 @@
+explain examples/pumps.lvm --data examples/pumps.data.json

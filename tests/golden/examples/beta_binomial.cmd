@@ -1,0 +1,1 @@
+check examples/beta_binomial.lvm --data examples/beta_binomial.data.json

@@ -1,0 +1,1 @@
+check examples/depnet.lvm --data examples/depnet.data.json

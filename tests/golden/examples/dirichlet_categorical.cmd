@@ -1,0 +1,1 @@
+check examples/dirichlet_categorical.lvm --data examples/dirichlet_categorical.data.json

@@ -1,0 +1,1 @@
+check examples/gmm.lvm --data examples/gmm.data.json

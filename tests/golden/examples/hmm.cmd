@@ -1,0 +1,1 @@
+check examples/hmm.lvm --data examples/hmm.data.json

@@ -1,0 +1,1 @@
+check examples/hmm_gaussian.lvm --data examples/hmm_gaussian.data.json

@@ -1,0 +1,1 @@
+check examples/ising.lvm --data examples/ising.data.json

@@ -1,0 +1,1 @@
+check examples/kalman.lvm --data examples/kalman.data.json

@@ -1,0 +1,1 @@
+check examples/lda.lvm --data examples/lda.data.json

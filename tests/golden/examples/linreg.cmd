@@ -1,0 +1,1 @@
+check examples/linreg.lvm --data examples/linreg.data.json

@@ -1,0 +1,1 @@
+check examples/logistic.lvm --data examples/logistic.data.json

@@ -1,0 +1,1 @@
+check examples/mvn_wishart.lvm --data examples/mvn_wishart.data.json

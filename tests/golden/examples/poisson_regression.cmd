@@ -1,0 +1,1 @@
+check examples/poisson_regression.lvm --data examples/poisson_regression.data.json

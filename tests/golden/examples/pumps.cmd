@@ -1,0 +1,1 @@
+check examples/pumps.lvm --data examples/pumps.data.json
