@@ -29,14 +29,9 @@ static void data_messages(Compilation *c, lvm_msgs *msgs) {
     const char *t = msgs->text[i];
     const char *lvl = msgs->level[i] == LVM_MSG_ERROR ? ": error: " : ": warning: ";
     const char *p = strstr(t, lvl);
-    const char *text = t;
-    char *joined = NULL;
-    if (p) {
-      size_t pre = (size_t)(p - t);
-      joined = arena_printf(&c->arena, "%.*s: %s", (int)pre, t, p + strlen(lvl));
-      text = joined;
-    }
-    diag_report(&c->diags, msgs->level[i] == LVM_MSG_ERROR ? E_DATA : W_DATA, NO_SPAN, text);
+    const char *where = p ? arena_strndup(&c->arena, t, (size_t)(p - t)) : NULL;
+    const char *text = p ? p + strlen(lvl) : t;
+    diag_report_file(&c->diags, msgs->level[i] == LVM_MSG_ERROR ? E_DATA : W_DATA, where, text);
   }
 }
 

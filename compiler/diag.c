@@ -82,6 +82,25 @@ void diag_report(Diags *d, MsgId id, Span span, ...) {
   else if (level == DL_WARNING) d->nwarnings++;
 }
 
+void diag_report_file(Diags *d, MsgId id, const char *where, ...) {
+  int max = d->max_errors ? d->max_errors : 50;
+  DiagLevel level = catalogue[id].level;
+  if (d->truncated || d->muted) return;
+  if (level == DL_ERROR && d->nerrors >= max) {
+    d->truncated = 1;
+    push(d, DL_ERROR, E_TOO_MANY_ERRORS, NO_SPAN, catalogue[E_TOO_MANY_ERRORS].fmt);
+    return;
+  }
+  va_list ap;
+  va_start(ap, where);
+  const char *text = arena_vprintf(d->arena, catalogue[id].fmt, ap);
+  va_end(ap);
+  push(d, level, id, NO_SPAN, text);
+  ((Diag *)d->list.v[d->list.n - 1])->where = where ? arena_strdup(d->arena, where) : NULL;
+  if (level == DL_ERROR) d->nerrors++;
+  else if (level == DL_WARNING) d->nwarnings++;
+}
+
 void diag_note(Diags *d, Span span, const char *fmt, ...) {
   if (d->truncated || d->muted) return;
   va_list ap;
@@ -136,7 +155,7 @@ void diags_render(Diags *d, FILE *out, int color) {
       span_format(d, g->span, &b);
       sb_puts(&b, ": ");
     } else {
-      sb_puts(&b, "lvmc: ");
+      sb_printf(&b, "%s: ", g->where ? g->where : "lvmc");
     }
     if (color) sb_puts(&b, colors[g->level]);
     sb_printf(&b, "%s:", names[g->level]);

@@ -46,6 +46,7 @@ typedef struct Diag {
   MsgId id;
   Span span;
   const char *text;  /* formatted message */
+  const char *where; /* a file name for diagnostics without a span (data files) */
 } Diag;
 
 typedef struct Diags {
@@ -66,6 +67,8 @@ Source *diags_source(Diags *d, int idx);
 
 /* Report: the message's format comes from the catalogue. */
 void diag_report(Diags *d, MsgId id, Span span, ...);
+/* Report about a file as a whole ("data.json: error: ..."). */
+void diag_report_file(Diags *d, MsgId id, const char *where, ...);
 /* A note attached to the previous diagnostic. */
 void diag_note(Diags *d, Span span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -2090,16 +2090,14 @@ static bool check_data_var(S *s, Sym *y, const lvm_data_var *dv, bool allow_miss
   const char *src = dv->source ? dv->source : "data";
   if (!t) return false;
   if (dv->ndim != t->ndim) {
-    diag_report(s->D, E_DATA, NO_SPAN,
-                arena_printf(s->A, "%s: '%s' should have shape %s but the file gives %s", src,
+    diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "'%s' should have shape %s but the file gives %s",
                              y->name, shape_text(s, t), dims_text(s, dv->dims, dv->ndim)));
     diag_note(s->D, y->decl ? y->decl->span : y->span, "'%s' is %s", y->name, tystr(s, t));
     return false;
   }
   for (int k = 0; k < t->ndim; k++)
     if (t->dims[k].value >= 0 && (size_t)t->dims[k].value != dv->dims[k]) {
-      diag_report(s->D, E_DATA, NO_SPAN,
-                  arena_printf(s->A, "%s: '%s' should have shape %s but the file gives %s", src,
+      diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "'%s' should have shape %s but the file gives %s",
                                y->name, shape_text(s, t), dims_text(s, dv->dims, dv->ndim)));
       diag_note(s->D, y->decl ? y->decl->span : y->span, "'%s' is %s", y->name, tystr(s, t));
       return false;
@@ -2110,9 +2108,8 @@ static bool check_data_var(S *s, Sym *y, const lvm_data_var *dv, bool allow_miss
   for (size_t i = 0; i < dv->size && reported < 3; i++) {
     if (dv->missing && dv->missing[i]) {
       if (!allow_missing) {
-        diag_report(s->D, E_DATA, NO_SPAN,
-                    arena_printf(s->A, "%s: %s is null, but '%s' is %s and must be given in full",
-                                 src, elem_text(s, y->name, dv, i), y->name,
+        diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "%s is null, but '%s' is %s and must be given in full",
+                                 elem_text(s, y->name, dv, i), y->name,
                                  y->kind == SYM_DATA ? "data" : "a parameter"));
         reported++;
       }
@@ -2123,15 +2120,13 @@ static bool check_data_var(S *s, Sym *y, const lvm_data_var *dv, bool allow_miss
     if (ed == D_SIMPLEX) check = D_REAL;
     if (ed == D_VEC || ed == D_SPD) check = D_REAL;
     if (ed == D_SIMPLEX && (v < 0 || v > 1)) {
-      diag_report(s->D, E_DATA, NO_SPAN,
-                  arena_printf(s->A, "%s: %s is %.17g, but '%s' is %s (entries in [0, 1] summing to 1)",
-                               src, elem_text(s, y->name, dv, i), v, y->name, tystr(s, t)));
+      diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "%s is %.17g, but '%s' is %s (entries in [0, 1] summing to 1)",
+                               elem_text(s, y->name, dv, i), v, y->name, tystr(s, t)));
       reported++;
       continue;
     }
     if (!value_in_dom(v, check, K)) {
-      diag_report(s->D, E_DATA, NO_SPAN,
-                  arena_printf(s->A, "%s: %s is %.17g, but '%s' is %s (%s)", src,
+      diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "%s is %.17g, but '%s' is %s (%s)",
                                elem_text(s, y->name, dv, i), v, y->name, tystr(s, t),
                                ed == D_CAT && K >= 0
                                    ? arena_printf(s->A, "an integer from 1 to %lld", K)
@@ -2149,8 +2144,7 @@ static bool check_data_var(S *s, Sym *y, const lvm_data_var *dv, bool allow_miss
         sum += dv->values[r * K2 + k];
       }
       if (!miss && fabs(sum - 1) > 1e-8) {
-        diag_report(s->D, E_DATA, NO_SPAN,
-                    arena_printf(s->A, "%s: the entries of %s sum to %.17g, but '%s' is %s", src,
+        diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "the entries of %s sum to %.17g, but '%s' is %s",
                                  t->ndim > 1 ? elem_text(s, y->name, dv, r * K2) : y->name, sum,
                                  y->name, tystr(s, t)));
         reported++;
@@ -2159,9 +2153,8 @@ static bool check_data_var(S *s, Sym *y, const lvm_data_var *dv, bool allow_miss
   }
   if (reported == 0 && (ed == D_INT || ed == D_NAT || ed == D_BIN || ed == D_SPIN || ed == D_CAT) &&
       !dv->is_integer && dv->first_real != (size_t)-1) {
-    diag_report(s->D, E_DATA, NO_SPAN,
-                arena_printf(s->A, "%s: %s is written as a real number, but '%s' is %s; write integers without a decimal point",
-                             src, elem_text(s, y->name, dv, dv->first_real), y->name, tystr(s, t)));
+    diag_report_file(s->D, E_DATA, src, arena_printf(s->A, "%s is written as a real number, but '%s' is %s; write integers without a decimal point",
+                             elem_text(s, y->name, dv, dv->first_real), y->name, tystr(s, t)));
     reported++;
   }
   return reported == 0;
@@ -2214,9 +2207,8 @@ static void resolve_data(S *s) {
   for (size_t i = 0; i < d->n_vars; i++) {
     const lvm_data_var *dv = &d->vars[i];
     if (!model_find(s->m, dv->name))
-      diag_report(s->D, W_DATA, NO_SPAN,
-                  arena_printf(s->A, "%s: '%s' is not a name in the model; it is ignored",
-                               dv->source ? dv->source : "data", dv->name));
+      diag_report_file(s->D, W_DATA, dv->source ? dv->source : "data",
+                       arena_printf(s->A, "'%s' is not a name in the model; it is ignored", dv->name));
   }
 }
 

@@ -325,7 +325,7 @@ lvm_status lvm_csv_read(const char *path, FILE *err, lvm_csv_table **out) {
     if (n == 0 || (n && p[0] == '#')) {
       if (n && p[0] == '#') {
         if (!have_header) st = add_setting(t, p, n, &settings_cap);
-        if (n >= 24 && memcmp(p, "# Adaptation terminated", 23) == 0 &&
+        if (n >= 23 && memcmp(p, "# Adaptation terminated", 23) == 0 &&
             adapt_row == (size_t)-1)
           adapt_row = t->n_rows;
       }

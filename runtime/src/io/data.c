@@ -281,6 +281,20 @@ static void conv_leaf(conv *c, const json_t *j) {
   size_t at = c->pos++;
   double x = NAN;
   int is_real = 0;
+  /* Fast path: a number. */
+  if (json_is_real(j)) {
+    x = json_real_value(j);
+    if (v->first_real == NO_INDEX) v->first_real = at;
+    v->values[at] = x;
+    return;
+  }
+  if (json_is_integer(j)) {
+    json_int_t k = json_integer_value(j);
+    if (k <= ((json_int_t)1 << 53) && k >= -((json_int_t)1 << 53)) {
+      v->values[at] = (double)k;
+      return;
+    }
+  }
   lvm_buf who;
   lvm_buf_init(&who);
   if (v->ndim == 0) lvm_buf_printf(&who, "'%s' is", c->name);

@@ -1,0 +1,1 @@
+check examples/linreg.lvm --data tests/golden/data/deterministic_given.json
