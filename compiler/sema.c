@@ -1253,14 +1253,18 @@ static bool lhs_index_ok(S *s, Node *e) {
   double v;
   if (e->kind == N_NAME) {
     Sym *y = lookup(s, e->name);
-    return y && (y->kind == SYM_LOOP || (y->kind == SYM_DATA && eval(s, e, &v)));
+    /* a loop variable, or a scalar integer data value (a constant at run time) */
+    return y && (y->kind == SYM_LOOP ||
+                 (y->kind == SYM_DATA && y->type && y->type->ndim == 0 && dom_is_int(y->type->dom)));
   }
   if (e->kind == N_NUM) return e->is_int;
   if (e->kind == N_BINARY && (e->op == '+' || e->op == '-')) {
     Node *a = e->a, *b = e->b;
     bool aloop = a->kind == N_NAME && lookup(s, a->name) && lookup(s, a->name)->kind == SYM_LOOP;
     bool bloop = b->kind == N_NAME && lookup(s, b->name) && lookup(s, b->name)->kind == SYM_LOOP;
-    if (aloop && eval(s, b, &v)) return true;
+    bool adata = a->kind == N_NAME && lookup(s, a->name) && lookup(s, a->name)->kind == SYM_DATA &&
+                 lhs_index_ok(s, a);
+    if ((aloop || adata) && eval(s, b, &v)) return true;
     if (bloop && e->op == '+' && eval(s, a, &v)) return true;
     if (eval(s, e, &v)) return true;
   }
@@ -1781,6 +1785,141 @@ static const char *covered_runs(S *s, Sym *y, const unsigned char *count, long l
   return r;
 }
 
+/* Symbolic coverage for one-dimensional variables whose size is unknown
+ * (no data file): every definition covers an interval [lo, hi] whose ends
+ * are a constant or a size plus a constant ("T - 1"); sizes are assumed
+ * larger than every constant.  Intervals are sorted and must tile 1..n. */
+typedef struct Bound {
+  const Sym *sym; /* NULL: a constant */
+  long long c;
+  const Node *expr;
+} Bound;
+
+static bool bound_of(S *s, const Node *e, long long add, Bound *b) {
+  double v;
+  if (eval(s, e, &v)) {
+    *b = (Bound){NULL, (long long)v + add, NULL};
+    return true;
+  }
+  if (e->kind == N_NAME && e->sym && e->sym->kind == SYM_DATA) {
+    *b = (Bound){e->sym, add, e};
+    return true;
+  }
+  if (e->kind == N_BINARY && (e->op == '+' || e->op == '-') && e->a->kind == N_NAME &&
+      e->a->sym && e->a->sym->kind == SYM_DATA && eval(s, e->b, &v)) {
+    *b = (Bound){e->a->sym, add + (e->op == '+' ? (long long)v : -(long long)v), e->a};
+    return true;
+  }
+  return false;
+}
+
+/* -1 a < b, 0 equal, 1 a > b, 2 incomparable */
+static int bound_cmp(Bound a, Bound b) {
+  if (a.sym == b.sym) return a.c < b.c ? -1 : a.c > b.c;
+  if (!a.sym) return -1;
+  if (!b.sym) return 1;
+  return 2;
+}
+
+static void bound_text(StrBuf *sb, Bound b) {
+  if (!b.sym) sb_printf(sb, "%lld", b.c);
+  else if (b.c == 0) sb_puts(sb, b.sym->name);
+  else sb_printf(sb, "%s %s %lld", b.sym->name, b.c < 0 ? "-" : "+", b.c < 0 ? -b.c : b.c);
+}
+
+typedef struct Interval {
+  Bound lo, hi;
+  const DefSite *ds;
+} Interval;
+
+static void check_coverage_symbolic(S *s, Sym *y) {
+  int n = y->defs.n;
+  Interval *iv = calloc((size_t)n, sizeof *iv);
+  if (!iv) return;
+  for (int i = 0; i < n; i++) {
+    DefSite *ds = y->defs.v[i];
+    Node *ix = ds->lhs->list.v[0];
+    long long off = 0;
+    Node *var = NULL;
+    double v;
+    if (ix->kind == N_NAME && ix->sym && ix->sym->kind == SYM_LOOP) var = ix;
+    else if (ix->kind == N_BINARY && (ix->op == '+' || ix->op == '-') && ix->a->kind == N_NAME &&
+             ix->a->sym && ix->a->sym->kind == SYM_LOOP && eval(s, ix->b, &v)) {
+      var = ix->a;
+      off = ix->op == '+' ? (long long)v : -(long long)v;
+    }
+    bool ok;
+    if (!var) {
+      ok = bound_of(s, ix, 0, &iv[i].lo);
+      iv[i].hi = iv[i].lo;
+    } else {
+      Node *loop = var->sym->loop;
+      ok = !loop->d && bound_of(s, loop->b, off, &iv[i].lo) && bound_of(s, loop->c, off, &iv[i].hi);
+      /* the loop must be the only one around this definition that is not an
+       * outer plate of other indices: with one index, every other loop
+       * repeats the definition (reported elsewhere) */
+    }
+    iv[i].ds = ds;
+    if (!ok) {
+      free(iv);
+      return;
+    }
+  }
+  /* insertion sort by lo; incomparable -> give up */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0; j--) {
+      int c = bound_cmp(iv[j - 1].lo, iv[j].lo);
+      if (c == 2) {
+        free(iv);
+        return;
+      }
+      if (c <= 0) break;
+      Interval t = iv[j - 1];
+      iv[j - 1] = iv[j];
+      iv[j] = t;
+    }
+  Bound one = {NULL, 1, NULL};
+  Bound next = one;
+  for (int i = 0; i < n; i++) {
+    int c = bound_cmp(iv[i].lo, next);
+    if (c == 2) break;
+    if (c < 0) {
+      /* starts at or before an element already covered */
+      StrBuf b = {0};
+      sb_printf(&b, "%s[", y->name);
+      bound_text(&b, iv[i].lo.sym || iv[i].lo.c >= 1 ? iv[i].lo : one);
+      sb_puts(&b, "]");
+      diag_report(s->D, E_DEFINED_TWICE, iv[i].ds->lhs->span, arena_strdup(s->A, b.s));
+      sb_free(&b);
+      break;
+    }
+    if (c > 0) {
+      StrBuf b = {0}, cov = {0};
+      sb_printf(&b, "%s[", y->name);
+      bound_text(&b, next);
+      sb_puts(&b, "]");
+      for (int k = 0; k < n; k++) {
+        if (k) sb_puts(&cov, ", ");
+        sb_printf(&cov, "%s[", y->name);
+        bound_text(&cov, iv[k].lo);
+        if (bound_cmp(iv[k].lo, iv[k].hi) != 0) {
+          sb_puts(&cov, "..");
+          bound_text(&cov, iv[k].hi);
+        }
+        sb_puts(&cov, "]");
+      }
+      diag_report(s->D, E_NEVER_DEFINED, ((DefSite *)y->defs.v[0])->lhs->span,
+                  arena_strdup(s->A, b.s), arena_strdup(s->A, cov.s));
+      sb_free(&b);
+      sb_free(&cov);
+      break;
+    }
+    next = iv[i].hi;
+    next.c += 1;
+  }
+  free(iv);
+}
+
 static void check_coverage(S *s, Sym *y) {
   if (y->kind != SYM_VAR || y->defs.n == 0 || !y->type) return;
   DefSite *first = y->defs.v[0];
@@ -1795,7 +1934,10 @@ static void check_coverage(S *s, Sym *y) {
   }
   long long total = 1;
   for (int k = 0; k < nidx; k++) {
-    if (y->type->dims[k].value < 0) return; /* sizes unknown: checked with data */
+    if (y->type->dims[k].value < 0) {
+      if (nidx == 1) check_coverage_symbolic(s, y);
+      return; /* otherwise checked exactly once the sizes are known */
+    }
     total *= y->type->dims[k].value;
     if (total > 200000000LL) return;
   }
