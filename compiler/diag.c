@@ -125,18 +125,27 @@ static void render_excerpt(Diags *d, Span s, StrBuf *out, int color) {
   if (len && line[len - 1] == '\r') len--;
   int width = snprintf(NULL, 0, "%d", s.line);
   if (width < 4) width = 4;
-  sb_printf(out, "%*d | ", width, s.line);
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)line[i];
-    sb_putc(out, c == '\t' ? ' ' : (c < 32 || c == 127) ? '?' : (char)c);
-  }
-  sb_putc(out, '\n');
-  sb_printf(out, "%*s | ", width, "");
   int start = s.col < 1 ? 1 : s.col;
   int end = (s.end_line == s.line && s.end_col >= start) ? s.end_col : (int)len;
   if (end < start) end = start;
   if (start > (int)len + 1) start = (int)len + 1;
-  for (int i = 1; i < start; i++) sb_putc(out, ' ');
+  /* long lines: show a window of at most 160 columns around the caret */
+  enum { WINDOW = 160 };
+  int from = 1, to = (int)len;
+  if ((int)len > WINDOW) {
+    from = start > WINDOW / 2 ? start - WINDOW / 2 : 1;
+    to = from + WINDOW - 1 < (int)len ? from + WINDOW - 1 : (int)len;
+    if (end > to) end = to;
+  }
+  sb_printf(out, "%*d | %s", width, s.line, from > 1 ? "..." : "");
+  for (int i = from; i <= to; i++) {
+    unsigned char c = (unsigned char)line[i - 1];
+    sb_putc(out, c == '\t' ? ' ' : (c < 32 || c == 127) ? '?' : (char)c);
+  }
+  if (to < (int)len) sb_puts(out, "...");
+  sb_putc(out, '\n');
+  sb_printf(out, "%*s | %s", width, "", from > 1 ? "   " : "");
+  for (int i = from; i < start; i++) sb_putc(out, ' ');
   if (color) sb_puts(out, "\033[1;32m");
   sb_putc(out, '^');
   for (int i = start + 1; i <= end; i++) sb_putc(out, '~');

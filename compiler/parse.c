@@ -36,7 +36,7 @@ int parse_source(Arena *arena, Diags *diags, Program *prog, int src, int from_st
   lvmy_scan_bytes(s->text, (int)s->len, scanner);
   int rc = lvmyparse(scanner, &ctx);
   lvmylex_destroy(scanner);
-  if (rc == 2)
+  if (rc == 2 && diags->nerrors == before)
     diag_report(diags, E_SYNTAX, NO_SPAN,
                 "the model is nested too deeply to parse (the parser's stack is full)");
   if (rc != 0 && diags->nerrors == before)

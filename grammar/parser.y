@@ -48,6 +48,8 @@ static void item(struct ParseCtx *c, Node *n) {
 }
 static void lvmyerror(LVMYLTYPE *loc, void *scanner, struct ParseCtx *c, const char *msg) {
   (void)scanner;
+  if (!strcmp(msg, "memory exhausted"))
+    msg = "the model is nested too deeply to parse (at most 10000 levels)";
   diag_report(c->diags, E_SYNTAX, SP(c, *loc), msg);
 }
 }

@@ -75,7 +75,8 @@ typedef struct lvm_diag_summary {
 void lvm_diag_summarise(lvm_diag_workspace *w, const double *x, lvm_diag_summary *s);
 
 /* ESS (as above, without splitting) of m chains of n draws each, laid out
- * chain-major; NaN if n < 3 or the draws are constant or not finite. */
+ * chain-major; NaN if n < 3 or the draws are constant or not finite.  The
+ * workspace must be big enough: n <= n_draws, n m <= n_draws n_chains. */
 double lvm_diag_ess_chains(lvm_diag_workspace *w, const double *x, size_t n,
                            size_t m);
 

@@ -18,6 +18,7 @@ struct lvm_diag_workspace {
   size_t S;         /* N * M */
   double *split;    /* split chains, S doubles */
   double *z;        /* transformed values, S doubles */
+  double *centered; /* x minus the pooled mean, S doubles */
   double *sorted;   /* sorted pooled draws, S doubles */
   ranked *rk;       /* S */
   double *fft;      /* 2 * P */
@@ -49,6 +50,7 @@ lvm_diag_workspace *lvm_diag_alloc(size_t n_draws, size_t n_chains) {
   w->P = pow2_at_least(2 * n_draws);
   w->split = malloc(w->S * sizeof(double));
   w->z = malloc(w->S * sizeof(double));
+  w->centered = malloc(w->S * sizeof(double));
   w->sorted = malloc(w->S * sizeof(double));
   w->rk = malloc(w->S * sizeof(ranked));
   w->fft = malloc(2 * w->P * sizeof(double));
@@ -57,7 +59,7 @@ lvm_diag_workspace *lvm_diag_alloc(size_t n_draws, size_t n_chains) {
   w->rho = malloc(w->N * sizeof(double));
   w->cmean = malloc(2 * w->M * sizeof(double));
   w->cvar = malloc(2 * w->M * sizeof(double));
-  if (!w->split || !w->z || !w->sorted || !w->rk || !w->fft || !w->acov || !w->acov_sum ||
+  if (!w->split || !w->z || !w->centered || !w->sorted || !w->rk || !w->fft || !w->acov || !w->acov_sum ||
       !w->rho || !w->cmean || !w->cvar) {
     lvm_diag_free(w);
     goto nomem;
@@ -72,6 +74,7 @@ void lvm_diag_free(lvm_diag_workspace *w) {
   if (!w) return;
   free(w->split);
   free(w->z);
+  free(w->centered);
   free(w->sorted);
   free(w->rk);
   free(w->fft);
@@ -89,6 +92,7 @@ static double mean_of(const double *x, size_t n) {
   long double s = 0;
   for (size_t i = 0; i < n; i++) s += x[i];
   double m = (double)(s / n);
+  if (!isfinite(m)) return m;
   /* R's second pass: add the mean of the residuals. */
   long double r = 0;
   for (size_t i = 0; i < n; i++) r += x[i] - m;
@@ -215,9 +219,20 @@ static void rank_normalise(lvm_diag_workspace *w, double *v, size_t S) {
 
 /* ---- R-hat ------------------------------------------------------------- */
 
+/* x minus its mean, into w->centered.  R-hat and ESS do not change when
+ * the draws are shifted, but their rounding errors do: draws like 1e6 +
+ * 1e-3 u lose 7 digits in the variance of the chain means unless centered
+ * first (posterior does not center; see test_diag.c). */
+static const double *centered(lvm_diag_workspace *w, const double *x, size_t len) {
+  double c = mean_of(x, len);
+  for (size_t i = 0; i < len; i++) w->centered[i] = x[i] - c;
+  return w->centered;
+}
+
 /* posterior's .rhat on m chains of n draws. */
 static double rhat_chains(lvm_diag_workspace *w, const double *x, size_t n, size_t m) {
   if (degenerate(x, n * m) || n < 2 || m < 2) return NAN;
+  x = centered(w, x, n * m);
   for (size_t c = 0; c < m; c++) {
     w->cmean[c] = mean_of(x + c * n, n);
     w->cvar[c] = var_of(x + c * n, n);
@@ -327,7 +342,8 @@ void lvm_diag_autocovariance(const double *x, size_t n, double *acov, double *wo
 /* ---- ESS --------------------------------------------------------------- */
 
 double lvm_diag_ess_chains(lvm_diag_workspace *w, const double *x, size_t n, size_t m) {
-  if (n < 3 || n > w->N || degenerate(x, n * m)) return NAN;
+  if (n < 3 || n > w->N || n * m > w->S || degenerate(x, n * m)) return NAN;
+  x = centered(w, x, n * m);
   for (size_t t = 0; t < n; t++) w->acov_sum[t] = 0;
   for (size_t c = 0; c < m; c++) {
     lvm_diag_autocovariance(x + c * n, n, w->acov, w->fft);

@@ -22,19 +22,30 @@
 
 /* Every value agrees with posterior to this relative tolerance: both sides
  * compute the same formulas in double precision; the differences come from
- * summation order and the FFT (rounding ~1e-15 relative), far below it. */
+ * summation order and the FFT (rounding ~1e-15 relative), far below it.
+ *
+ * One exception, the case "scaled" (draws 1e6 + 1e-3 * AR(1)): there the
+ * variance of the chain means is ill-conditioned, and posterior's own
+ * answers move by up to 3e-8 relative when the draws are shifted by -1e6
+ * (which changes no statistic but the location ones; checked with
+ * ref/make_diag_ref.R's inputs: mcse_mean 1.19203516984e-4 vs
+ * 1.19203514550e-4).  We center before computing, so we are at least as
+ * accurate; agreement is asked to 1e-7 there, and the shift invariance of
+ * our own results to 1e-12. */
 #define REL_TOL 1e-9
+#define REL_TOL_SCALED 1e-7
 
 enum { N_REF = 11 };
 static const char *const ref_names[N_REF] = {"rhat", "ess_bulk", "ess_tail", "mcse_mean",
                                              "q5", "q50", "q95", "mean", "sd",
                                              "ess_mean", "rhat_basic"};
 
-static int close_to(double got, double want) {
+static int close_to_tol(double got, double want, double tol) {
   if (isnan(want)) return isnan(got);
   if (isinf(want)) return got == want;
-  return fabs(got - want) <= REL_TOL * fabs(want) + 1e-300;
+  return fabs(got - want) <= tol * fabs(want) + 1e-300;
 }
+
 
 static void matches_posterior(void **state) {
   (void)state;
@@ -42,6 +53,7 @@ static void matches_posterior(void **state) {
   assert_non_null(f); /* run from tests/unit/io (meson's workdir) */
   char tok[64];
   int n_cases = 0, n_values = 0, failures = 0;
+  double worst = 0; /* largest relative difference outside "scaled" */
   while (fscanf(f, "%63s", tok) == 1) {
     assert_string_equal(tok, "case");
     char name[64];
@@ -68,8 +80,12 @@ static void matches_posterior(void **state) {
         lvm_diag_quantile(w, x, 0.95), lvm_diag_mean(w, x),
         lvm_diag_sd(w, x),           lvm_diag_ess_mean(w, x),
         lvm_diag_rhat_basic(w, x)};
+    double tol = strcmp(name, "scaled") == 0 ? REL_TOL_SCALED : REL_TOL;
+    for (int k = 0; k < N_REF; k++)
+      if (tol == REL_TOL && isfinite(ref[k]) && ref[k] != 0)
+        worst = fmax(worst, fabs(got[k] - ref[k]) / fabs(ref[k]));
     for (int k = 0; k < N_REF; k++, n_values++)
-      if (!close_to(got[k], ref[k])) {
+      if (!close_to_tol(got[k], ref[k], tol)) {
         print_error("%s: %s = %.17g, posterior %.17g (rel. diff %.2g)\n", name, ref_names[k],
                     got[k], ref[k], fabs(got[k] - ref[k]) / fabs(ref[k]));
         failures++;
@@ -79,17 +95,32 @@ static void matches_posterior(void **state) {
     lvm_diag_summarise(w, x, &s);
     double sv[] = {s.rhat, s.ess_bulk, s.ess_tail, s.mcse_mean, s.q5, s.q50, s.q95, s.mean, s.sd};
     for (int k = 0; k < 9; k++)
-      if (!close_to(sv[k], ref[k])) {
+      if (!close_to_tol(sv[k], ref[k], tol)) {
         print_error("%s: summary %s = %.17g, posterior %.17g\n", name, ref_names[k], sv[k],
                     ref[k]);
         failures++;
       }
+    if (strcmp(name, "scaled") == 0) {
+      /* shift invariance of the scale-free statistics */
+      for (size_t i = 0; i < M * N; i++) x[i] -= 1e6; /* exact here */
+      double sh[] = {lvm_diag_rhat(w, x), lvm_diag_ess_bulk(w, x), lvm_diag_ess_tail(w, x),
+                     lvm_diag_mcse_mean(w, x), lvm_diag_ess_mean(w, x),
+                     lvm_diag_rhat_basic(w, x)};
+      double un[] = {got[0], got[1], got[2], got[3], got[9], got[10]};
+      for (int k = 0; k < 6; k++)
+        if (!close_to_tol(sh[k], un[k], 1e-12)) {
+          print_error("scaled: statistic %d changes when shifted: %.17g vs %.17g\n", k, sh[k],
+                      un[k]);
+          failures++;
+        }
+    }
     lvm_diag_free(w);
     free(x);
     n_cases++;
   }
   fclose(f);
-  printf("[ INFO     ] %d cases, %d values compared with posterior\n", n_cases, n_values);
+  printf("[ INFO     ] %d cases, %d values compared with posterior; largest relative "
+         "difference %.2g (case scaled excluded)\n", n_cases, n_values, worst);
   assert_int_equal(n_cases, 14);
   assert_int_equal(failures, 0);
 }
