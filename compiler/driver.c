@@ -14,6 +14,7 @@
 
 #include "compile.h"
 #include "explain.h"
+#include "lvm/diag.h"
 
 #ifndef LVMC_VERSION
 #define LVMC_VERSION "0.1.0"
@@ -26,6 +27,8 @@ static const char usage_text[] =
     "  check FILE        parse and check a model; report every error\n"
     "  explain FILE      describe the model graph: roles, types, plates,\n"
     "                    parents and children, and each statement's log-density term\n"
+    "  summary CSV...    summarise CmdStan CSV draws (Mean, MCSE, StdDev, quantiles,\n"
+    "                    ESS_bulk, ESS_tail, R_hat), one file per chain\n"
     "\n"
     "FILE is a .lvm model, or '-' for standard input.\n"
     "\n"
@@ -78,6 +81,15 @@ static char *read_all(FILE *f, size_t *len) {
 }
 
 int main(int argc, char **argv) {
+  /* `lvmc [--color=...] summary FILES...` is the runtime's summary command */
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] == '-') {
+      if (!strncmp(argv[i], "--color", 7)) continue;
+      break;
+    }
+    if (!strcmp(argv[i], "summary")) return lvm_summary_main(argc - i, argv + i);
+    break;
+  }
   enum { OPT_DUMP = 256, OPT_VERSION, OPT_COLOR, OPT_DATA, OPT_SET };
   static const struct option opts[] = {
       {"help", no_argument, NULL, 'h'},

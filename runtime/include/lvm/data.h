@@ -167,7 +167,8 @@ typedef struct lvm_data_spec {
   const char *name;
   lvm_domain domain;
   size_t domain_arg; /* K for cat(K) and simplex(K), D for vec(D) and spd(D);
-                        0 otherwise */
+                        0 otherwise; 0 or LVM_DIM_ANY: not known yet (not
+                        checked) */
   int ndim;          /* array dimensions of the declaration (0: one value) */
   size_t dims[LVM_DATA_MAX_DIMS];
   int flags;         /* LVM_SPEC_REQUIRED | LVM_SPEC_MISSING_OK; 0 means

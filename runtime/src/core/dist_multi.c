@@ -59,10 +59,21 @@ double lvm_multinomial_lpmf(const int64_t *n, size_t K, const double *p) {
 
 void lvm_dirichlet_log_draw(lvm_rng *r, size_t K, const double *alpha,
                             double *log_theta) {
-  for (size_t k = 0; k < K; k++)
+  /* log theta_k = (lg_k - m) - log1p(s), m = max lg, s = sum over the
+   * other components of exp(lg_j - m): subtracting a rounded log-sum-exp
+   * would give log theta = 0 for a dominant component, losing exactly the
+   * information the log form is for. */
+  double m = -INFINITY;
+  size_t im = 0;
+  for (size_t k = 0; k < K; k++) {
     log_theta[k] = lvm_gamma_log_draw(r, alpha[k], 1.0);
-  double lse = lvm_log_sum_exp(log_theta, K);
-  for (size_t k = 0; k < K; k++) log_theta[k] -= lse;
+    if (log_theta[k] > m) m = log_theta[k], im = k;
+  }
+  double s = 0.0;
+  for (size_t k = 0; k < K; k++)
+    if (k != im) s += exp(log_theta[k] - m);
+  double l1 = log1p(s);
+  for (size_t k = 0; k < K; k++) log_theta[k] = (log_theta[k] - m) - l1;
 }
 
 void lvm_dirichlet_draw(lvm_rng *r, size_t K, const double *alpha,

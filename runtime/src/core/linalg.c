@@ -23,6 +23,8 @@ lvm_status lvm_linalg_cholesky(double *A, size_t n) {
   lapack_int info =
       LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
   if (info > 0) LVM_ERROR("matrix is not positive definite", LVM_ENOTPD);
+  /* LAPACKE checks its input for NaN and reports it as argument 4 (a) */
+  if (info == -4) LVM_ERROR("matrix contains NaN", LVM_ENOTPD);
   if (info < 0) LVM_ERROR("dpotrf: invalid argument", LVM_EINTERNAL);
   /* potrf also fails on NaN only if a pivot goes non-positive; a NaN pivot
    * compares false, so check the diagonal explicitly. */
@@ -79,6 +81,7 @@ lvm_status lvm_linalg_cholesky_invert(double *L, size_t n) {
   lapack_int info =
       LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, L, (lapack_int)n);
   if (info > 0) LVM_ERROR("singular Cholesky factor", LVM_ENOTPD);
+  if (info == -4) LVM_ERROR("Cholesky factor contains NaN", LVM_ENOTPD);
   if (info < 0) LVM_ERROR("dpotri: invalid argument", LVM_EINTERNAL);
   lvm_linalg_symmetrize_lower(L, n);
   return LVM_OK;

@@ -223,16 +223,21 @@ double lvm_log_sum_exp2(double a, double b) {
   return m + lvm_log1pexp(fmin(a, b) - m);
 }
 
+/* m + log1p(sum_{i != argmax} exp(x_i - m)): the log1p keeps full relative
+ * accuracy when the maximum dominates (log softmax of the largest entry is
+ * then -sum of the others, not 0). */
 double lvm_log_sum_exp(const double *x, size_t n) {
   double m = -INFINITY;
+  size_t im = 0;
   for (size_t i = 0; i < n; i++) {
     if (isnan(x[i])) return x[i];
-    if (x[i] > m) m = x[i];
+    if (x[i] > m) m = x[i], im = i;
   }
   if (m == -INFINITY || m == INFINITY) return m;
-  double s = 0.0; /* invariant: s >= 1 after the loop (the max term) */
-  for (size_t i = 0; i < n; i++) s += exp(x[i] - m);
-  return m + log(s);
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++)
+    if (i != im) s += exp(x[i] - m);
+  return m + log1p(s);
 }
 
 /* ---- Bessel ------------------------------------------------------------ */

@@ -127,7 +127,7 @@ int lvm_domain_ndim(lvm_domain d) {
 /* "nat (a non-negative integer)", "cat(3) (an integer from 1 to 3)" */
 static void domain_describe(lvm_buf *b, lvm_domain d, size_t arg) {
   char a[32];
-  if (arg == LVM_DIM_ANY) snprintf(a, sizeof a, "K");
+  if (arg == LVM_DIM_ANY || arg == 0) snprintf(a, sizeof a, "K");
   else snprintf(a, sizeof a, "%zu", arg);
   switch (d) {
   case LVM_DOMAIN_REAL: lvm_buf_puts(b, "real (a real number, not NaN)"); break;
@@ -691,7 +691,8 @@ static int value_ok(lvm_domain dom, size_t arg, double x) {
   case LVM_DOMAIN_NAT: return integral && x >= 0;
   case LVM_DOMAIN_BIN: return x == 0 || x == 1;
   case LVM_DOMAIN_SPIN: return x == -1 || x == 1;
-  case LVM_DOMAIN_CAT: return integral && x >= 1 && (arg == LVM_DIM_ANY || x <= (double)arg);
+  case LVM_DOMAIN_CAT:
+    return integral && x >= 1 && (arg == LVM_DIM_ANY || arg == 0 || x <= (double)arg);
   case LVM_DOMAIN_SIMPLEX: return isfinite(x) && x >= 0;
   case LVM_DOMAIN_VEC:
   case LVM_DOMAIN_SPD: return isfinite(x);

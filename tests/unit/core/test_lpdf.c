@@ -109,9 +109,40 @@ static void discrete_pointwise(void **state) {
     check_close("poisson_log", k, lvm_poisson_log_lpmf(k, log(7.5)),
                 log(gsl_ran_poisson_pdf(k, 7.5)));
   }
-  for (int64_t k = 999000; k <= 1001000; k += 97)
-    check_close("poisson 1e6", (double)k, lvm_poisson_lpmf(k, 1e6),
-                log(gsl_ran_poisson_pdf((unsigned)k, 1e6)));
+  /* Large means: GSL evaluates k log(lambda) - lambda - lgamma(k + 1)
+   * whose rounding error is ~eps (k |log lambda| + lambda) ~ 1e-9 at
+   * lambda = 1e6, so allow 4 eps times that against GSL, and check our
+   * own accuracy against mpmath values (60 digits) below. */
+  for (int64_t k = 999000; k <= 1001000; k += 97) {
+    double want = log(gsl_ran_poisson_pdf((unsigned)k, 1e6));
+    double tol = 4 * 2.2e-16 * (k * log(1e6) + 1e6 + lgamma(k + 1.0));
+    double got = lvm_poisson_lpmf(k, 1e6);
+    if (!(fabs(got - want) <= tol))
+      fail_msg("poisson 1e6 at %ld: %.17g vs GSL %.17g", (long)k, got, want);
+  }
+  static const double PO[][3] = {
+    {999194, 1e6, -8.1511960360463043}, {1000000, 1e6, -7.8266938955201431},
+    {1003000, 1e6, -12.323698387635039}, {0, 1e6, -1000000},
+    {3, 0.01, -15.61727002719233},       {1, 1e-300, -690.77552789821368},
+    {50, 50.5, -2.8791001377073249},
+  };
+  for (size_t i = 0; i < sizeof PO / sizeof PO[0]; i++)
+    check_close("poisson (mpmath)", PO[i][0],
+                lvm_poisson_lpmf((int64_t)PO[i][0], PO[i][1]), PO[i][2]);
+  static const double BI[][4] = {
+    {20000, 1e6, 0.02, -5.8605851241813234}, {19000, 1e6, 0.02, -31.772885908004781},
+    {5, 1e9, 3e-09, -2.2944302989414975},    {500, 1000, 0.5, -3.6799189920941293},
+    {1, 10, 1e-10, -20.723265837846412},
+  };
+  for (size_t i = 0; i < sizeof BI / sizeof BI[0]; i++)
+    check_close("binomial (mpmath)", BI[i][0],
+                lvm_binomial_lpmf((int64_t)BI[i][0], (int64_t)BI[i][1], BI[i][2]),
+                BI[i][3]);
+  /* logit form: p = 1 - 1e-20 exactly representable only via alpha */
+  check_close("binomial_logit p~1", 3,
+              lvm_binomial_logit_lpmf(3, 3, 46.0), 3 * -log1p(exp(-46.0)));
+  check_close("binomial_logit p~1", 2, lvm_binomial_logit_lpmf(2, 3, 46.0),
+              log(3.0) - 46.0 - 3 * log1p(exp(-46.0)));
   double p[4] = {0.1, 0.2, 0.3, 0.4}, w[4] = {1, 2, 3, 4}, lw[4];
   for (int k = 0; k < 4; k++) lw[k] = log(w[k]) + 700;
   for (int k = 0; k < 4; k++) {

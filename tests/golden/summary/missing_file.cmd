@@ -1,0 +1,1 @@
+summary tests/golden/summary/missing.csv
