@@ -77,6 +77,7 @@ struct Node {
   Sym *sym;          /* N_NAME, N_INDEX base, N_FOR/N_COMPREH index, lhs */
   Type *ty;          /* expressions */
   void *aux;         /* pass-specific */
+  PtrVec loops;      /* statements: the enclosing N_FOR nodes, outermost first */
 };
 
 typedef struct Program {

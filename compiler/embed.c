@@ -1,5 +1,5 @@
 /* lvmc-embed OUT.c FILE... — embed text files as C string literals.
- * Used at build time to put stdlib/*.lvm into the lvmc binary. */
+ * Used at build time to put the stdlib .lvm files into the lvmc binary. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,59 +2,12 @@
 
 #include <string.h>
 
+#include "conj.h"
 #include "lvm/data.h"
 #include "sema.h"
 
-/* ---- substitution of a dist body ---- */
-
-typedef struct Subst {
-  const char **names;
-  const Node **repl;
-  int n;
-} Subst;
-
-static Node *subst(Arena *a, const Node *e, const Subst *s) {
-  if (!e) return NULL;
-  if (e->kind == N_NAME) {
-    for (int i = 0; i < s->n; i++)
-      if (s->names[i] == e->name && s->repl[i]) return (Node *)s->repl[i];
-    return (Node *)e;
-  }
-  Node *c = arena_alloc(a, sizeof *c);
-  *c = *e;
-  c->a = subst(a, e->a, s);
-  c->b = subst(a, e->b, s);
-  c->c = subst(a, e->c, s);
-  c->d = subst(a, e->d, s);
-  c->list = (PtrVec){0};
-  for (int i = 0; i < e->list.n; i++) vec_push(a, &c->list, subst(a, e->list.v[i], s));
-  return c;
-}
-
-static Node *num_node(Arena *a, long long v) {
-  Node *n = ast_new(a, N_NUM, NO_SPAN);
-  n->num = (double)v;
-  n->is_int = true;
-  return n;
-}
-
 void explain_term(StrBuf *b, Arena *a, const Node *stmt, const Dist *d) {
-  int n = d->params.n + d->sizes.n;
-  Subst s = {arena_alloc(a, sizeof(char *) * (size_t)(n + 1)),
-             arena_alloc(a, sizeof(Node *) * (size_t)(n + 1)), 0};
-  s.names[s.n] = ((Sym *)d->params.v[0])->name;
-  s.repl[s.n++] = stmt->a;
-  for (int i = 1; i < d->params.n && i - 1 < stmt->list.n; i++) {
-    s.names[s.n] = ((Sym *)d->params.v[i])->name;
-    s.repl[s.n++] = stmt->list.v[i - 1];
-  }
-  const Dim *bound = stmt->aux;
-  for (int i = 0; i < d->sizes.n && bound; i++) {
-    s.names[s.n] = ((Sym *)d->sizes.v[i])->name;
-    s.repl[s.n++] = bound[i].expr ? bound[i].expr
-                    : bound[i].value >= 0 ? num_node(a, bound[i].value) : NULL;
-  }
-  ast_unparse(b, subst(a, d->decl->a, &s));
+  ast_unparse(b, instantiate_term(a, stmt, d));
 }
 
 /* ---- helpers ---- */
@@ -209,8 +162,7 @@ void explain_model(FILE *out, Compilation *c) {
       sb_free(&b);
     }
   }
-  fputs("\ninference plan: not yet available (conjugacy analysis comes with the Gibbs sampler)\n",
-        out);
+  plan_print(out, c, conj_analyse(c));
 }
 
 void dump_typed(FILE *out, Compilation *c) {

@@ -1371,6 +1371,8 @@ static void check_stmt(S *s, Node *st) {
     return;
   }
   case N_FACTOR: {
+    st->loops = (PtrVec){0};
+    for (int i = 0; i < s->loops.n; i++) vec_push(s->A, &st->loops, s->loops.v[i]);
     vec_push(s->A, &s->m->stmts, st);
     vec_push(s->A, &s->m->factors, st);
     s->stmt = st;
@@ -1382,6 +1384,8 @@ static void check_stmt(S *s, Node *st) {
   case N_TILDE:
   case N_REST:
   case N_ASSIGN: {
+    st->loops = (PtrVec){0};
+    for (int i = 0; i < s->loops.n; i++) vec_push(s->A, &st->loops, s->loops.v[i]);
     vec_push(s->A, &s->m->stmts, st);
     Sym *y;
     s->stmt = st;

@@ -149,6 +149,9 @@ static void discrete_pointwise(void **state) {
     check_close("categorical", k, lvm_categorical_lpmf(k, 4, w), log(p[k]));
     check_close("categorical_logit", k, lvm_categorical_logit_lpmf(k, 4, lw), log(p[k]));
   }
+  /* the dominant class keeps full relative accuracy: log(1/(1 + e^-50)) */
+  double dom[2] = {0.0, -50.0};
+  assert_true(fabs(lvm_categorical_logit_lpmf(0, 2, dom) / -log1p(exp(-50.0)) - 1) < 1e-15);
   int64_t n[4] = {3, 0, 5, 2};
   unsigned nu[4] = {3, 0, 5, 2};
   check_close("multinomial", 0, lvm_multinomial_lpmf(n, 4, w),

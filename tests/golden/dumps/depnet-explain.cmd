@@ -1,0 +1,1 @@
+explain examples/depnet.lvm --data examples/depnet.data.json

@@ -1,0 +1,1 @@
+explain examples/ising.lvm --data examples/ising.data.json

@@ -1,0 +1,1 @@
+explain examples/kalman.lvm --data examples/kalman.data.json

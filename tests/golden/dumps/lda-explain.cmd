@@ -1,0 +1,1 @@
+explain examples/lda.lvm --data examples/lda.data.json

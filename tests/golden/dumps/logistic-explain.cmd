@@ -1,0 +1,1 @@
+explain examples/logistic.lvm --data examples/logistic.data.json

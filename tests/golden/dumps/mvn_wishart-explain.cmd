@@ -1,0 +1,1 @@
+explain examples/mvn_wishart.lvm --data examples/mvn_wishart.data.json

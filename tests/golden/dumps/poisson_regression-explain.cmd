@@ -1,0 +1,1 @@
+explain examples/poisson_regression.lvm --data examples/poisson_regression.data.json
