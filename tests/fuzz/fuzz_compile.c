@@ -1,5 +1,6 @@
-/* Fuzz target: the compile-from-buffer entry point (parse + semantic
- * analysis) must never crash, hang, leak or assert on any input.
+/* Fuzz target: the compile-from-buffer entry point (parse, semantic
+ * analysis and, for models without errors, the conjugacy analysis) must
+ * never crash, hang, leak or assert on any input.
  *
  * Built two ways:
  *  - with -Dfuzz=true (clang): a libFuzzer binary, fuzz_compile;
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 
 #include "compile.h"
+#include "conj.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 100000) return 0;
   Compilation *c = compilation_new();
   if (!c) return 0;
-  compile_buffer(c, "fuzz.lvm", (const char *)data, size, STAGE_SEMA);
+  if (compile_buffer(c, "fuzz.lvm", (const char *)data, size, STAGE_SEMA) == 0 && c->model)
+    conj_analyse(c);
   /* render into a memory stream to exercise the renderer too */
   char *buf = NULL;
   size_t len = 0;
