@@ -79,9 +79,10 @@
  * conditional) or a NaN/inf entry gives LVM_EDOM, reported through
  * lvm_error with a reason that names the family and the condition, e.g.
  * "normal family: eta2 >= 0, the complete conditional has non-positive
- * precision (improper)".  On failure the outputs are left untouched: a
- * draw never returns NaN with LVM_OK.  A result that overflows (a mean
- * beyond DBL_MAX) gives LVM_ERANGE.
+ * precision (improper)".  On LVM_EDOM the outputs are left untouched,
+ * and a draw leaves its output untouched on any failure: it never returns
+ * NaN with LVM_OK.  A result that overflows (a mean beyond DBL_MAX) gives
+ * LVM_ERANGE; K = 0 or D = 0 gives LVM_EINVAL.
  *
  * Draws at the edge of the support.  Continuous draws are clamped into the
  * open support: a gamma draw that underflows to 0 (probability about

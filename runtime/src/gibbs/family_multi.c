@@ -1,0 +1,401 @@
+/* Vector and matrix exponential families from natural parameters (see
+ * lvm/family.h): Dirichlet, categorical, multivariate normal, Wishart. */
+#include "lvm/family.h"
+
+#include <float.h>
+#include <lapacke.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "lvm/dist.h"
+#include "lvm/linalg.h"
+#include "lvm/special.h"
+
+#define LOG_2PI 1.83787706640934548356
+#define LN2 0.69314718055994530942
+
+/* ---- Dirichlet: eta_k = alpha_k - 1 --------------------------------------- */
+
+lvm_status lvm_family_dirichlet_check(size_t K, const double *eta) {
+  if (K == 0) LVM_ERROR("dirichlet family: K must be >= 1", LVM_EINVAL);
+  for (size_t k = 0; k < K; k++) {
+    if (!isfinite(eta[k]))
+      LVM_ERROR("dirichlet family: natural parameter is NaN or infinite",
+                LVM_EDOM);
+    if (!(eta[k] + 1.0 > 0.0))
+      LVM_ERROR("dirichlet family: alpha_k = eta_k + 1 <= 0 for some k, the "
+                "complete conditional is improper",
+                LVM_EDOM);
+  }
+  return LVM_OK;
+}
+
+lvm_status lvm_family_dirichlet_draw(lvm_rng *r, size_t K, const double *eta,
+                                     double *x) {
+  lvm_status st = lvm_family_dirichlet_check(K, eta);
+  if (st) return st;
+  /* Gamma variates in log space (exact for tiny alphas), normalised by
+   * log-sum-exp; written straight into x. */
+  double lmax = -INFINITY;
+  for (size_t k = 0; k < K; k++) {
+    x[k] = lvm_gamma_log_draw(r, eta[k] + 1.0, 1.0);
+    if (x[k] > lmax) lmax = x[k];
+  }
+  double s = 0.0;
+  for (size_t k = 0; k < K; k++) s += exp(x[k] - lmax);
+  double ls = lmax + log(s);
+  for (size_t k = 0; k < K; k++) {
+    double v = exp(x[k] - ls);
+    x[k] = v < DBL_MIN ? DBL_MIN : v;
+  }
+  return LVM_OK;
+}
+
+lvm_status lvm_family_dirichlet_mean_stats(size_t K, const double *eta,
+                                           double *ET) {
+  lvm_status st = lvm_family_dirichlet_check(K, eta);
+  if (st) return st;
+  double a0 = 0.0;
+  for (size_t k = 0; k < K; k++) a0 += eta[k] + 1.0;
+  double p0 = lvm_digamma(a0);
+  for (size_t k = 0; k < K; k++) ET[k] = lvm_digamma(eta[k] + 1.0) - p0;
+  return LVM_OK;
+}
+
+lvm_status lvm_family_dirichlet_log_partition(size_t K, const double *eta,
+                                              double *A) {
+  lvm_status st = lvm_family_dirichlet_check(K, eta);
+  if (st) return st;
+  double a0 = 0.0, s = 0.0;
+  for (size_t k = 0; k < K; k++) {
+    a0 += eta[k] + 1.0;
+    s += lvm_lgamma(eta[k] + 1.0);
+  }
+  *A = s - lvm_lgamma(a0);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_dirichlet_entropy(size_t K, const double *eta,
+                                        double *H) {
+  lvm_status st = lvm_family_dirichlet_check(K, eta);
+  if (st) return st;
+  double a0 = 0.0, s = 0.0;
+  for (size_t k = 0; k < K; k++) {
+    double a = eta[k] + 1.0;
+    a0 += a;
+    s += lvm_lgamma(a) - (a - 1.0) * lvm_digamma(a);
+  }
+  *H = s - lvm_lgamma(a0) + (a0 - (double)K) * lvm_digamma(a0);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_dirichlet_params(size_t K, const double *eta,
+                                       double *par) {
+  lvm_status st = lvm_family_dirichlet_check(K, eta);
+  if (st) return st;
+  for (size_t k = 0; k < K; k++) par[k] = eta[k] + 1.0;
+  return LVM_OK;
+}
+
+/* ---- Categorical: eta_k = log p_k + const --------------------------------- */
+
+lvm_status lvm_family_categorical_check(size_t K, const double *eta) {
+  if (K == 0) LVM_ERROR("categorical family: K must be >= 1", LVM_EINVAL);
+  int finite = 0;
+  for (size_t k = 0; k < K; k++) {
+    if (isnan(eta[k]))
+      LVM_ERROR("categorical family: a log-weight is NaN", LVM_EDOM);
+    if (eta[k] == INFINITY)
+      LVM_ERROR("categorical family: a log-weight is +inf", LVM_EDOM);
+    if (eta[k] > -INFINITY) finite = 1;
+  }
+  if (!finite)
+    LVM_ERROR("categorical family: every log-weight is -inf, no category "
+              "has positive probability",
+              LVM_EDOM);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_categorical_draw(lvm_rng *r, size_t K,
+                                       const double *eta, int64_t *x) {
+  lvm_status st = lvm_family_categorical_check(K, eta);
+  if (st) return st;
+  int64_t k = lvm_categorical_logit_draw(r, K, eta);
+  if (k < 0) LVM_ERROR("categorical family: draw failed", LVM_EINTERNAL);
+  *x = k;
+  return LVM_OK;
+}
+
+lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
+                                             double *ET) {
+  lvm_status st = lvm_family_categorical_check(K, eta);
+  if (st) return st;
+  double A = lvm_log_sum_exp(eta, K);
+  for (size_t k = 0; k < K; k++) ET[k] = exp(eta[k] - A);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_categorical_log_partition(size_t K, const double *eta,
+                                                double *A) {
+  lvm_status st = lvm_family_categorical_check(K, eta);
+  if (st) return st;
+  *A = lvm_log_sum_exp(eta, K);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_categorical_entropy(size_t K, const double *eta,
+                                          double *H) {
+  lvm_status st = lvm_family_categorical_check(K, eta);
+  if (st) return st;
+  double A = lvm_log_sum_exp(eta, K), h = 0.0;
+  for (size_t k = 0; k < K; k++) {
+    if (eta[k] == -INFINITY) continue;
+    double lp = eta[k] - A;
+    h -= exp(lp) * lp;
+  }
+  *H = h;
+  return LVM_OK;
+}
+
+lvm_status lvm_family_categorical_params(size_t K, const double *eta,
+                                         double *par) {
+  return lvm_family_categorical_mean_stats(K, eta, par);
+}
+
+/* ---- Shared: -2 sym(M) into the lower triangle of L, then Cholesky -------- */
+
+/* L <- chol(-(M + M^T)) where M is the D x D block; LVM_EDOM (reported with
+ * `why_pd`) if it is not positive definite.  LAPACKE is called directly
+ * (not lvm_linalg_cholesky) so that an improper conditional is reported
+ * once, as LVM_EDOM, without an LVM_ENOTPD report first. */
+static lvm_status neg2sym_chol(size_t D, const double *M, double *L,
+                               const char *why_nan, const char *why_pd) {
+  if (D > INT_MAX) LVM_ERROR("family: dimension exceeds INT_MAX", LVM_EINVAL);
+  for (size_t i = 0; i < D; i++)
+    for (size_t j = 0; j < D; j++) {
+      double v = j <= i ? -(M[i * D + j] + M[j * D + i]) : 0.0;
+      if (!isfinite(v)) LVM_ERROR(why_nan, LVM_EDOM);
+      L[i * D + j] = v;
+    }
+  lapack_int info =
+      LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)D, L, (lapack_int)D);
+  if (info != 0) LVM_ERROR(why_pd, LVM_EDOM);
+  for (size_t i = 0; i < D; i++)
+    if (!(L[i * D + i] > 0.0) || isinf(L[i * D + i]))
+      LVM_ERROR(why_pd, LVM_EDOM);
+  for (size_t i = 0; i < D; i++)
+    for (size_t j = i + 1; j < D; j++) L[i * D + j] = 0.0;
+  return LVM_OK;
+}
+
+/* ---- Multivariate normal: eta = (Lambda m, -Lambda/2) --------------------- */
+
+#define MVN_NAN "mvnormal family: natural parameter is NaN or infinite"
+#define MVN_PD                                                                 \
+  "mvnormal family: the precision -2 sym(eta2) is not positive definite, "    \
+  "the complete conditional is improper"
+
+/* work[0 .. D*D) <- chol(Lambda) */
+static lvm_status mvn_factor(size_t D, const double *eta, double *work) {
+  if (D == 0) LVM_ERROR("mvnormal family: D must be >= 1", LVM_EINVAL);
+  for (size_t i = 0; i < D; i++)
+    if (!isfinite(eta[i])) LVM_ERROR(MVN_NAN, LVM_EDOM);
+  return neg2sym_chol(D, eta + D, work, MVN_NAN, MVN_PD);
+}
+
+static int all_finite(const double *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+lvm_status lvm_family_mvnormal_check(size_t D, const double *eta,
+                                     double *work) {
+  return mvn_factor(D, eta, work);
+}
+
+lvm_status lvm_family_mvnormal_draw(lvm_rng *r, size_t D, const double *eta,
+                                    double *x, double *work) {
+  lvm_status st = mvn_factor(D, eta, work);
+  if (st) return st;
+  const double *L = work;
+  double *v = work + D * D;
+  /* x = Lambda^{-1} h + L^{-T} z = L^{-T} (L^{-1} h + z) */
+  memcpy(v, eta, D * sizeof *v);
+  lvm_linalg_trsv_lower(LVM_NOTRANS, L, D, v);
+  for (size_t i = 0; i < D; i++) v[i] += lvm_std_normal_draw(r);
+  lvm_linalg_trsv_lower(LVM_TRANS, L, D, v);
+  if (!all_finite(v, D))
+    LVM_ERROR("mvnormal family: draw overflows", LVM_ERANGE);
+  memcpy(x, v, D * sizeof *x);
+  return LVM_OK;
+}
+
+/* mean (D) and covariance (D*D) into out; out must not alias work. */
+static lvm_status mvn_moments(size_t D, const double *eta, double *mean,
+                              double *cov, double *work) {
+  lvm_status st = mvn_factor(D, eta, work);
+  if (st) return st;
+  double *v = work + D * D;
+  memcpy(v, eta, D * sizeof *v);
+  lvm_linalg_cholesky_solve(work, D, v);
+  memcpy(cov, work, D * D * sizeof *cov);
+  if (lvm_linalg_cholesky_invert(cov, D))
+    LVM_ERROR("mvnormal family: inversion failed", LVM_ENUMERIC);
+  memcpy(mean, v, D * sizeof *mean);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_mvnormal_mean_stats(size_t D, const double *eta,
+                                          double *ET, double *work) {
+  lvm_status st = mvn_moments(D, eta, ET, ET + D, work);
+  if (st) return st;
+  lvm_linalg_outer_acc(D, 1.0, ET, ET + D);
+  if (!all_finite(ET, D + D * D))
+    LVM_ERROR("mvnormal family: moments overflow", LVM_ERANGE);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_mvnormal_log_partition(size_t D, const double *eta,
+                                             double *A, double *work) {
+  lvm_status st = mvn_factor(D, eta, work);
+  if (st) return st;
+  const double *L = work;
+  double *v = work + D * D;
+  memcpy(v, eta, D * sizeof *v);
+  lvm_linalg_trsv_lower(LVM_NOTRANS, L, D, v); /* |L^{-1} h|^2 = h' Λ^-1 h */
+  double q = lvm_linalg_dot(D, v, v);
+  *A = 0.5 * q - 0.5 * lvm_linalg_cholesky_logdet(L, D) +
+       0.5 * (double)D * LOG_2PI;
+  return LVM_OK;
+}
+
+lvm_status lvm_family_mvnormal_entropy(size_t D, const double *eta,
+                                       double *H, double *work) {
+  lvm_status st = mvn_factor(D, eta, work);
+  if (st) return st;
+  *H = 0.5 * (double)D * (1.0 + LOG_2PI) -
+       0.5 * lvm_linalg_cholesky_logdet(work, D);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_mvnormal_params(size_t D, const double *eta,
+                                      double *par, double *work) {
+  lvm_status st = mvn_moments(D, eta, par, par + D, work);
+  if (st) return st;
+  if (!all_finite(par, D + D * D))
+    LVM_ERROR("mvnormal family: moments overflow", LVM_ERANGE);
+  return LVM_OK;
+}
+
+/* ---- Wishart: eta = (-S^{-1}/2, (nu - D - 1)/2) --------------------------- */
+
+#define WIS_NAN "wishart family: natural parameter is NaN or infinite"
+#define WIS_PD                                                                 \
+  "wishart family: S^{-1} = -2 sym(eta_X) is not positive definite, the "     \
+  "complete conditional is improper"
+
+/* work[0 .. D*D) <- chol(S^{-1}); *nu */
+static lvm_status wis_factor(size_t D, const double *eta, double *work,
+                             double *nu) {
+  if (D == 0) LVM_ERROR("wishart family: D must be >= 1", LVM_EINVAL);
+  double e = eta[D * D];
+  if (!isfinite(e)) LVM_ERROR(WIS_NAN, LVM_EDOM);
+  double n = 2.0 * e + (double)D + 1.0;
+  if (!(n > (double)D - 1.0))
+    LVM_ERROR("wishart family: degrees of freedom nu = 2 eta_logdet + D + 1 "
+              "<= D - 1, the complete conditional is improper",
+              LVM_EDOM);
+  lvm_status st = neg2sym_chol(D, eta, work, WIS_NAN, WIS_PD);
+  if (st) return st;
+  *nu = n;
+  return LVM_OK;
+}
+
+/* E[log det X] given chol(S^{-1}) */
+static double wis_elogdet(size_t D, double nu, const double *L) {
+  double s = (double)D * LN2 - lvm_linalg_cholesky_logdet(L, D);
+  for (size_t i = 0; i < D; i++) s += lvm_digamma(0.5 * (nu - (double)i));
+  return s;
+}
+
+static double wis_A(size_t D, double nu, const double *L) {
+  return 0.5 * nu * ((double)D * LN2 - lvm_linalg_cholesky_logdet(L, D)) +
+         lvm_lmgamma((int)D, 0.5 * nu);
+}
+
+lvm_status lvm_family_wishart_check(size_t D, const double *eta,
+                                    double *work) {
+  double nu;
+  return wis_factor(D, eta, work, &nu);
+}
+
+lvm_status lvm_family_wishart_draw(lvm_rng *r, size_t D, const double *eta,
+                                   double *X, double *work) {
+  double nu;
+  lvm_status st = wis_factor(D, eta, work, &nu);
+  if (st) return st;
+  const double *L = work;
+  double *M = work + D * D;
+  /* M = A^T, A the Bartlett factor of Wishart(nu, I): A_ii^2 ~
+   * chi2(nu - i), A_ij ~ N(0, 1) for i > j. */
+  for (size_t i = 0; i < D; i++) {
+    for (size_t j = 0; j < i; j++) M[i * D + j] = 0.0;
+    double lg = lvm_gamma_log_draw(r, 0.5 * (nu - (double)i), 1.0);
+    M[i * D + i] = exp(0.5 * (lg + LN2));
+    for (size_t j = i + 1; j < D; j++) M[i * D + j] = lvm_std_normal_draw(r);
+  }
+  /* Rows of M <- rows of (L^{-T} A)^T: solve L^T v = row. */
+  for (size_t i = 0; i < D; i++)
+    lvm_linalg_trsv_lower(LVM_TRANS, L, D, M + i * D);
+  /* X = (L^{-T} A)(L^{-T} A)^T = M^T M */
+  lvm_linalg_syrk(LVM_TRANS, D, D, 1.0, M, 0.0, X);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_wishart_mean_stats(size_t D, const double *eta,
+                                         double *ET, double *work) {
+  double nu;
+  lvm_status st = wis_factor(D, eta, work, &nu);
+  if (st) return st;
+  double eld = wis_elogdet(D, nu, work);
+  memcpy(ET, work, D * D * sizeof *ET);
+  if (lvm_linalg_cholesky_invert(ET, D))
+    LVM_ERROR("wishart family: inversion failed", LVM_ENUMERIC);
+  for (size_t i = 0; i < D * D; i++) ET[i] *= nu;
+  ET[D * D] = eld;
+  return LVM_OK;
+}
+
+lvm_status lvm_family_wishart_log_partition(size_t D, const double *eta,
+                                            double *A, double *work) {
+  double nu;
+  lvm_status st = wis_factor(D, eta, work, &nu);
+  if (st) return st;
+  *A = wis_A(D, nu, work);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_wishart_entropy(size_t D, const double *eta, double *H,
+                                      double *work) {
+  double nu;
+  lvm_status st = wis_factor(D, eta, work, &nu);
+  if (st) return st;
+  /* H = A - <eta, E T>;  <eta_X, nu S> = -nu D / 2 */
+  *H = wis_A(D, nu, work) + 0.5 * nu * (double)D -
+       0.5 * (nu - (double)D - 1.0) * wis_elogdet(D, nu, work);
+  return LVM_OK;
+}
+
+lvm_status lvm_family_wishart_params(size_t D, const double *eta, double *par,
+                                     double *work) {
+  double nu;
+  lvm_status st = wis_factor(D, eta, work, &nu);
+  if (st) return st;
+  memcpy(par + 1, work, D * D * sizeof *par);
+  if (lvm_linalg_cholesky_invert(par + 1, D))
+    LVM_ERROR("wishart family: inversion failed", LVM_ENUMERIC);
+  par[0] = nu;
+  return LVM_OK;
+}
