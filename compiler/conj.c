@@ -12,63 +12,18 @@
 /* ------------------------------------------------------------------ */
 /* Polynomials over atoms                                              */
 
-typedef enum AtomKind { A_REF, A_FUNC, A_PAREN } AtomKind;
-
-typedef struct Poly Poly;
-
-typedef struct Atom {
-  AtomKind kind;
-  const char *key;     /* canonical text: equal atoms have equal keys */
-  const Node *ref;     /* A_REF: N_NAME or N_INDEX */
-  Sym *var;            /* A_REF: the variable referred to */
-  const char *fname;   /* A_FUNC */
-  Poly **args;         /* A_FUNC arguments, A_PAREN: one */
-  int nargs;
-  PtrVec deps;         /* Sym*: random variables anywhere inside */
-  Span span;
-} Atom;
-
-typedef struct Factor {
-  Atom *atom;
-  int power;
-} Factor;
-
-typedef struct Binder {
-  const char *var;
-  const Node *lo, *hi, *cond;
-} Binder;
-
-typedef struct Mono {
-  double coef;
-  int nf, nb;
-  Factor *f;
-  Binder *b;
-} Mono;
-
-struct Poly {
-  int n;
-  Mono **m;
-};
-
-typedef struct Ctx {
-  Arena *A;
-  Model *m;
-  int budget;       /* monomials left before giving up on a term */
-  bool overflow;
-  int depth;        /* deterministic inlining depth */
-  int fresh;        /* counter for fresh index names */
-} Ctx;
+#include "poly.h"
 
 enum { MAX_MONOS = 20000 };
 
-static Poly *poly_new(Ctx *c, int n) {
+static Poly *poly_new(PolyCtx *c, int n) {
   Poly *p = arena_alloc(c->A, sizeof *p);
   p->m = n ? arena_alloc(c->A, sizeof(Mono *) * (size_t)n) : NULL;
   p->n = 0;
   return p;
 }
 
-static Mono *mono_new(Ctx *c, double coef, int nf, int nb) {
+static Mono *mono_new(PolyCtx *c, double coef, int nf, int nb) {
   Mono *m = arena_alloc(c->A, sizeof *m);
   m->coef = coef;
   m->f = nf ? arena_alloc(c->A, sizeof(Factor) * (size_t)nf) : NULL;
@@ -76,13 +31,13 @@ static Mono *mono_new(Ctx *c, double coef, int nf, int nb) {
   return m;
 }
 
-static Poly *poly_const(Ctx *c, double v) {
+static Poly *poly_const(PolyCtx *c, double v) {
   Poly *p = poly_new(c, 1);
   if (v != 0) p->m[p->n++] = mono_new(c, v, 0, 0);
   return p;
 }
 
-static Poly *poly_atom(Ctx *c, Atom *a, int power) {
+static Poly *poly_atom(PolyCtx *c, Atom *a, int power) {
   Poly *p = poly_new(c, 1);
   Mono *m = mono_new(c, 1, 1, 0);
   m->f[0] = (Factor){a, power};
@@ -91,7 +46,7 @@ static Poly *poly_atom(Ctx *c, Atom *a, int power) {
   return p;
 }
 
-static Poly *poly_add(Ctx *c, const Poly *a, const Poly *b, double sb) {
+static Poly *poly_add(PolyCtx *c, const Poly *a, const Poly *b, double sb) {
   Poly *p = poly_new(c, a->n + b->n);
   for (int i = 0; i < a->n; i++) p->m[p->n++] = a->m[i];
   for (int i = 0; i < b->n; i++) {
@@ -106,7 +61,7 @@ static Poly *poly_add(Ctx *c, const Poly *a, const Poly *b, double sb) {
   return p;
 }
 
-static Mono *mono_mul(Ctx *c, const Mono *x, const Mono *y) {
+static Mono *mono_mul(PolyCtx *c, const Mono *x, const Mono *y) {
   Mono *m = mono_new(c, x->coef * y->coef, x->nf + y->nf, x->nb + y->nb);
   for (int i = 0; i < x->nf; i++) m->f[m->nf++] = x->f[i];
   for (int i = 0; i < y->nf; i++) {
@@ -130,11 +85,11 @@ static Mono *mono_mul(Ctx *c, const Mono *x, const Mono *y) {
 
 typedef struct Subst Subst;
 static Node *subst(Arena *a, const Node *e, const Subst *s);
-static Atom *atom_ref(Ctx *c, const Node *ref);
-static Atom *atom_func(Ctx *c, const char *fname, Poly **args, int nargs, Span span);
-static Node *name_node(Ctx *c, const char *name);
-static const char *fresh_var(Ctx *c);
-static Poly *poly_rename(Ctx *c, const Poly *p, const char *from, const char *to);
+static Atom *atom_ref(PolyCtx *c, const Node *ref);
+static Atom *atom_func(PolyCtx *c, const char *fname, Poly **args, int nargs, Span span);
+static Node *name_node(PolyCtx *c, const char *name);
+static const char *fresh_var(PolyCtx *c);
+static Poly *poly_rename(PolyCtx *c, const Poly *p, const char *from, const char *to);
 
 struct Subst {
   const char **names;
@@ -154,7 +109,7 @@ static bool key_mentions(const char *key, const char *name) {
   return false;
 }
 
-static Atom *atom_rename(Ctx *c, Atom *a, const char *from, const char *to) {
+static Atom *atom_rename(PolyCtx *c, Atom *a, const char *from, const char *to) {
   if (!key_mentions(a->key, from)) return a;
   if (a->kind == A_REF && a->var) {
     const char *names[1] = {from};
@@ -172,7 +127,7 @@ static Atom *atom_rename(Ctx *c, Atom *a, const char *from, const char *to) {
   return r;
 }
 
-static Mono *mono_rename(Ctx *c, const Mono *m, const char *from, const char *to) {
+static Mono *mono_rename(PolyCtx *c, const Mono *m, const char *from, const char *to) {
   Mono *r = mono_new(c, m->coef, m->nf, m->nb);
   const char *names[1] = {from};
   const Node *repl[1] = {name_node(c, to)};
@@ -189,7 +144,7 @@ static Mono *mono_rename(Ctx *c, const Mono *m, const char *from, const char *to
   return r;
 }
 
-static Poly *poly_rename(Ctx *c, const Poly *p, const char *from, const char *to) {
+static Poly *poly_rename(PolyCtx *c, const Poly *p, const char *from, const char *to) {
   Poly *r = poly_new(c, p->n);
   for (int i = 0; i < p->n; i++) r->m[r->n++] = mono_rename(c, p->m[i], from, to);
   return r;
@@ -197,7 +152,7 @@ static Poly *poly_rename(Ctx *c, const Poly *p, const char *from, const char *to
 
 /* Rename every binder of b whose name a also binds, so that a product of
  * two sums keeps its indices apart: (Σ_k u_k)(Σ_k v_k) = Σ_k Σ_k' u_k v_k'. */
-static const Poly *apart(Ctx *c, const Poly *a, const Poly *b) {
+static const Poly *apart(PolyCtx *c, const Poly *a, const Poly *b) {
   for (int i = 0; i < a->n; i++)
     for (int j = 0; j < a->m[i]->nb; j++) {
       const char *v = a->m[i]->b[j].var;
@@ -210,7 +165,7 @@ static const Poly *apart(Ctx *c, const Poly *a, const Poly *b) {
   return b;
 }
 
-static Poly *poly_mul(Ctx *c, const Poly *a, const Poly *b) {
+static Poly *poly_mul(PolyCtx *c, const Poly *a, const Poly *b) {
   b = apart(c, a, b);
   long long n = (long long)a->n * b->n;
   if (n > c->budget) {
@@ -263,7 +218,7 @@ static void poly_key(StrBuf *b, const Poly *p) {
 }
 
 /* Readable form of a polynomial for messages: sum(... for j in a:b). */
-static void poly_pretty(StrBuf *b, const Poly *p);
+void poly_pretty(StrBuf *b, const Poly *p);
 
 static void atom_pretty(StrBuf *b, const Atom *a, int power) {
   if (a->kind == A_REF) sb_puts(b, a->key);
@@ -304,7 +259,7 @@ static void mono_pretty(StrBuf *b, const Mono *m) {
   }
 }
 
-static void poly_pretty(StrBuf *b, const Poly *p) {
+void poly_pretty(StrBuf *b, const Poly *p) {
   if (p->n == 0) sb_puts(b, "0");
   for (int i = 0; i < p->n; i++) {
     if (i) sb_puts(b, " + ");
@@ -312,13 +267,13 @@ static void poly_pretty(StrBuf *b, const Poly *p) {
   }
 }
 
-static void add_dep(Ctx *c, PtrVec *deps, Sym *y) {
+static void add_dep(PolyCtx *c, PtrVec *deps, Sym *y) {
   for (int i = 0; i < deps->n; i++)
     if (deps->v[i] == y) return;
   vec_push(c->A, deps, y);
 }
 
-static void deps_of_node(Ctx *c, const Node *e, PtrVec *deps) {
+static void deps_of_node(PolyCtx *c, const Node *e, PtrVec *deps) {
   if (!e) return;
   if (e->kind == N_NAME && e->sym && e->sym->kind == SYM_VAR) add_dep(c, deps, e->sym);
   deps_of_node(c, e->a, deps);
@@ -330,7 +285,7 @@ static void deps_of_node(Ctx *c, const Node *e, PtrVec *deps) {
   for (int i = 0; i < e->list.n; i++) deps_of_node(c, e->list.v[i], deps);
 }
 
-static void deps_of_poly(Ctx *c, const Poly *p, PtrVec *deps) {
+static void deps_of_poly(PolyCtx *c, const Poly *p, PtrVec *deps) {
   for (int i = 0; i < p->n; i++)
     for (int j = 0; j < p->m[i]->nf; j++) {
       const Atom *a = p->m[i]->f[j].atom;
@@ -338,7 +293,7 @@ static void deps_of_poly(Ctx *c, const Poly *p, PtrVec *deps) {
     }
 }
 
-static Atom *atom_ref(Ctx *c, const Node *ref) {
+static Atom *atom_ref(PolyCtx *c, const Node *ref) {
   Atom *a = arena_alloc(c->A, sizeof *a);
   a->kind = A_REF;
   a->ref = ref;
@@ -353,7 +308,7 @@ static Atom *atom_ref(Ctx *c, const Node *ref) {
   return a;
 }
 
-static Atom *atom_func(Ctx *c, const char *fname, Poly **args, int nargs, Span span) {
+static Atom *atom_func(PolyCtx *c, const char *fname, Poly **args, int nargs, Span span) {
   Atom *a = arena_alloc(c->A, sizeof *a);
   a->kind = fname ? A_FUNC : A_PAREN;
   a->fname = fname;
@@ -385,6 +340,9 @@ static Node *subst(Arena *a, const Node *e, const Subst *s) {
   }
   Node *c = arena_alloc(a, sizeof *c);
   *c = *e;
+  if (e->kind == N_COMPREH)
+    for (int i = 0; i < s->n; i++)
+      if (s->names[i] == e->var && s->repl[i] && s->repl[i]->kind == N_NAME) c->var = s->repl[i]->name;
   c->a = subst(a, e->a, s);
   c->b = subst(a, e->b, s);
   c->c = subst(a, e->c, s);
@@ -401,10 +359,42 @@ static Node *num_node(Arena *a, double v, bool is_int) {
   return n;
 }
 
+/* The comprehension indices of a dist body, so that substitution can
+ * rename them apart from the statement's own loop indices. */
+static void comprehension_vars(const Node *e, PtrVec *out, Arena *a) {
+  if (!e) return;
+  if (e->kind == N_COMPREH) {
+    bool seen = false;
+    for (int i = 0; i < out->n; i++) seen |= out->v[i] == e->var;
+    if (!seen) vec_push(a, out, (void *)e->var);
+  }
+  comprehension_vars(e->a, out, a);
+  if (e->kind != N_NAME) {
+    comprehension_vars(e->b, out, a);
+    comprehension_vars(e->c, out, a);
+    comprehension_vars(e->d, out, a);
+  }
+  for (int i = 0; i < e->list.n; i++) comprehension_vars(e->list.v[i], out, a);
+}
+
 Node *instantiate_term(Arena *a, const Node *stmt, const Dist *d) {
-  int n = d->params.n + d->sizes.n;
+  PtrVec cvars = {0};
+  comprehension_vars(d->decl->a, &cvars, a);
+  int n = d->params.n + d->sizes.n + cvars.n;
   Subst s = {arena_alloc(a, sizeof(char *) * (size_t)(n + 1)),
              arena_alloc(a, sizeof(Node *) * (size_t)(n + 1)), 0};
+  /* hygiene: `sum(... for k in 1:K)` in the body must not capture the k of
+   * `for k in 1:K phi[k] ~ Dirichlet(...)`; the fresh names are readable
+   * in explain ("k'1") and cannot be written by users */
+  static int counter; /* only makes names distinct; the compiler is single-threaded */
+  for (int i = 0; i < cvars.n; i++) {
+    const char *old = cvars.v[i];
+    const char *fresh = arena_printf(a, "%s'%d", old, ++counter);
+    Node *nm = ast_new(a, N_NAME, NO_SPAN);
+    nm->name = intern(a, fresh, strlen(fresh));
+    s.names[s.n] = old;
+    s.repl[s.n++] = nm;
+  }
   s.names[s.n] = ((Sym *)d->params.v[0])->name;
   s.repl[s.n++] = stmt->a;
   for (int i = 1; i < d->params.n && i - 1 < stmt->list.n; i++) {
@@ -423,10 +413,10 @@ Node *instantiate_term(Arena *a, const Node *stmt, const Dist *d) {
 /* ------------------------------------------------------------------ */
 /* Expression -> polynomial                                            */
 
-static Poly *to_poly(Ctx *c, const Node *e);
-static Poly **arena_memdup_polys(Ctx *c, Poly **p, int n);
+Poly *to_poly(PolyCtx *c, const Node *e);
+static Poly **arena_memdup_polys(PolyCtx *c, Poly **p, int n);
 
-static Node *index_node(Ctx *c, const Node *base, const PtrVec *idx, int from) {
+static Node *index_node(PolyCtx *c, const Node *base, const PtrVec *idx, int from) {
   /* flatten: A[i][j] -> A[i, j] */
   Node *n = ast_new(c->A, N_INDEX, base->span);
   if (base->kind == N_INDEX) {
@@ -442,7 +432,7 @@ static Node *index_node(Ctx *c, const Node *base, const PtrVec *idx, int from) {
 }
 
 /* Deterministic node: inline its definition at this reference. */
-static Poly *inline_det(Ctx *c, const Node *ref, Sym *y) {
+static Poly *inline_det(PolyCtx *c, const Node *ref, Sym *y) {
   if (c->depth > 32 || y->defs.n != 1) return NULL;
   const DefSite *ds = y->defs.v[0];
   const Node *lhs = ds->lhs;
@@ -466,7 +456,7 @@ static Poly *inline_det(Ctx *c, const Node *ref, Sym *y) {
 
 /* The type of an expression; left-hand sides carry none, so derive it from
  * the variable's type for names and indexed names. */
-static const Type *expr_type(Ctx *c, const Node *e) {
+const Type *expr_type(PolyCtx *c, const Node *e) {
   if (e->ty) return e->ty;
   const Node *base = e->kind == N_INDEX ? e->a : e;
   if ((e->kind != N_NAME && e->kind != N_INDEX) || base->kind != N_NAME || !base->sym ||
@@ -483,9 +473,9 @@ static const Type *expr_type(Ctx *c, const Node *e) {
 }
 
 /* e[idx...] pushed inside e where e is not a plain variable. */
-static Poly *index_into(Ctx *c, const Node *e, const PtrVec *idx, int from);
+static Poly *index_into(PolyCtx *c, const Node *e, const PtrVec *idx, int from);
 
-static Poly *ref_poly(Ctx *c, Node *ref) {
+static Poly *ref_poly(PolyCtx *c, Node *ref) {
   const Node *base = ref->kind == N_INDEX ? ref->a : ref;
   Sym *y = base->sym;
   if (y && y->kind == SYM_VAR && y->deterministic) {
@@ -496,7 +486,7 @@ static Poly *ref_poly(Ctx *c, Node *ref) {
 }
 
 /* Σ_{var in lo:hi} body: the binder goes first (outermost) on every monomial. */
-static Poly *fresh_sum(Ctx *c, const char *var, const Node *lo, const Node *hi, Poly *body) {
+static Poly *fresh_sum(PolyCtx *c, const char *var, const Node *lo, const Node *hi, Poly *body) {
   Poly *p = poly_new(c, body->n);
   for (int i = 0; i < body->n; i++) {
     const Mono *src = body->m[i];
@@ -514,19 +504,19 @@ static Poly *fresh_sum(Ctx *c, const char *var, const Node *lo, const Node *hi, 
 /* A fresh index name for sums the rewriting introduces (dot products,
  * matrix-vector products); '_' cannot start a user's loop variable clash
  * because user names are checked against these only by pointer. */
-static const char *fresh_var(Ctx *c) {
+static const char *fresh_var(PolyCtx *c) {
   char buf[32];
   snprintf(buf, sizeof buf, "_j%d", ++c->fresh);
   return intern(c->A, buf, strlen(buf));
 }
 
-static Node *name_node(Ctx *c, const char *name) {
+static Node *name_node(PolyCtx *c, const char *name) {
   Node *n = ast_new(c->A, N_NAME, NO_SPAN);
   n->name = intern(c->A, name, strlen(name));
   return n;
 }
 
-static Poly *index_into(Ctx *c, const Node *e, const PtrVec *idx, int from) {
+static Poly *index_into(PolyCtx *c, const Node *e, const PtrVec *idx, int from) {
   if (from >= idx->n) return to_poly(c, e);
   switch (e->kind) {
   case N_NAME:
@@ -608,13 +598,13 @@ static Poly *index_into(Ctx *c, const Node *e, const PtrVec *idx, int from) {
   return poly_atom(c, a, 1);
 }
 
-static Poly **arena_memdup_polys(Ctx *c, Poly **p, int n) {
+static Poly **arena_memdup_polys(PolyCtx *c, Poly **p, int n) {
   Poly **r = arena_alloc(c->A, sizeof(Poly *) * (size_t)n);
   memcpy(r, p, sizeof(Poly *) * (size_t)n);
   return r;
 }
 
-static Poly *func_poly(Ctx *c, const char *fname, const Node *e) {
+static Poly *func_poly(PolyCtx *c, const char *fname, const Node *e) {
   Poly **args = arena_alloc(c->A, sizeof(Poly *) * (size_t)(e->list.n ? e->list.n : 1));
   for (int i = 0; i < e->list.n; i++) args[i] = to_poly(c, e->list.v[i]);
   /* fold constants */
@@ -637,7 +627,7 @@ static Poly *func_poly(Ctx *c, const char *fname, const Node *e) {
 }
 
 /* log of a polynomial: split products (log(c·Π f^p) = log c + Σ p log f) */
-static Poly *log_poly(Ctx *c, Poly *arg, Span span) {
+static Poly *log_poly(PolyCtx *c, Poly *arg, Span span) {
   double v;
   if (poly_is_const(arg, &v)) return poly_const(c, log(v));
   if (arg->n == 1 && arg->m[0]->nb == 0) {
@@ -656,7 +646,7 @@ static Poly *log_poly(Ctx *c, Poly *arg, Span span) {
   return poly_atom(c, atom_func(c, "log", one, 1, span), 1);
 }
 
-static Poly *pow_poly(Ctx *c, Poly *base, double ex, Span span) {
+static Poly *pow_poly(PolyCtx *c, Poly *base, double ex, Span span) {
   double v;
   if (poly_is_const(base, &v)) return poly_const(c, pow(v, ex));
   if (ex == floor(ex) && ex >= 0 && ex <= 4) {
@@ -683,12 +673,13 @@ static Poly *pow_poly(Ctx *c, Poly *base, double ex, Span span) {
   return poly_atom(c, atom_func(c, "pow", args, 2, span), 1);
 }
 
-static Poly *to_poly(Ctx *c, const Node *e) {
+Poly *to_poly(PolyCtx *c, const Node *e) {
   if (!e || c->overflow) return poly_const(c, 0);
   switch (e->kind) {
   case N_NUM: return poly_const(c, e->num);
   case N_NAME:
-    if (e->sym && (e->sym->kind == SYM_DATA || e->sym->kind == SYM_PARAM) && e->sym->has_value &&
+    if (!c->no_fold && e->sym && (e->sym->kind == SYM_DATA || e->sym->kind == SYM_PARAM) &&
+        e->sym->has_value &&
         e->sym->type && e->sym->type->ndim == 0)
       return poly_const(c, e->sym->value);
     return ref_poly(c, (Node *)e);
@@ -816,16 +807,16 @@ const char *update_name(UpdateKind k) {
   }
 }
 
-static bool depends_on(const Atom *a, const Sym *v) {
+bool depends_on(const Atom *a, const Sym *v) {
   for (int i = 0; i < a->deps.n; i++)
     if (a->deps.v[i] == v) return true;
   return false;
 }
 
-static bool index_depends_on(const Atom *a, const Sym *v) {
+bool index_depends_on(const Atom *a, const Sym *v) {
   if (a->kind != A_REF || a->ref->kind != N_INDEX) return false;
   PtrVec d = {0};
-  Ctx tmp = {0};
+  PolyCtx tmp = {0};
   (void)tmp;
   for (int i = 0; i < a->ref->list.n; i++) {
     const Node *ix = a->ref->list.v[i];
@@ -852,12 +843,12 @@ static bool index_depends_on(const Atom *a, const Sym *v) {
 }
 
 /* Is the atom a plain reference to v (not through its own index)? */
-static bool is_ref_to(const Atom *a, const Sym *v) {
+bool is_ref_to(const Atom *a, const Sym *v) {
   return a->kind == A_REF && a->var == v && !index_depends_on(a, v);
 }
 
 /* p is exactly `1 · ref(v)` ? */
-static const Atom *poly_single_ref(const Poly *p, const Sym *v) {
+const Atom *poly_single_ref(const Poly *p, const Sym *v) {
   if (p->n != 1 || p->m[0]->nb || p->m[0]->nf != 1 || p->m[0]->coef != 1 ||
       p->m[0]->f[0].power != 1)
     return NULL;
@@ -865,7 +856,7 @@ static const Atom *poly_single_ref(const Poly *p, const Sym *v) {
 }
 
 /* p is exactly `1 - ref(v)` ? */
-static bool poly_one_minus_ref(const Poly *p, const Sym *v) {
+bool poly_one_minus_ref(const Poly *p, const Sym *v) {
   if (p->n != 2) return false;
   const Mono *a = p->m[0], *b = p->m[1];
   if (a->nf) {
@@ -893,7 +884,7 @@ static bool discrete_finite(const Sym *v) {
   return d == D_BIN || d == D_SPIN || d == D_CAT;
 }
 
-static void classify_mono(Ctx *c, const Mono *m, const Sym *v, Found *f, Span stmt_span) {
+static void classify_mono(PolyCtx *c, const Mono *m, const Sym *v, Found *f, Span stmt_span) {
   int nref = 0, total_power = 0;
   const Atom *refs[8];
   int powers[8];
@@ -988,7 +979,7 @@ bad:
 }
 
 /* The statistics a family declares, from its `stats` expressions. */
-static unsigned family_stats(const Family *fam) {
+unsigned family_stats(const Family *fam) {
   unsigned s = 0;
   const char *x = fam->var->name;
   for (int i = 0; i < fam->stats.n; i++) {
@@ -1056,7 +1047,7 @@ typedef struct Term {
   Poly *poly;
 } Term;
 
-static void collect_terms(Ctx *c, PtrVec *terms) {
+static void collect_terms(PolyCtx *c, PtrVec *terms) {
   Model *m = c->m;
   for (int i = 0; i < m->stmts.n; i++) {
     Node *st = m->stmts.v[i];
@@ -1093,7 +1084,7 @@ static bool is_latent(const Sym *y) {
 }
 
 Plan *conj_analyse(Compilation *comp) {
-  Ctx c = {&comp->arena, comp->model, MAX_MONOS, false, 0, 0};
+  PolyCtx c = {&comp->arena, comp->model, MAX_MONOS, false, 0, 0, false};
   Plan *plan = arena_alloc(c.A, sizeof *plan);
   PtrVec terms = {0};
   collect_terms(&c, &terms);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "compile.h"
 #include "explain.h"
 #include "lvm/diag.h"
@@ -27,6 +28,8 @@ static const char usage_text[] =
     "  check FILE        parse and check a model; report every error\n"
     "  explain FILE      describe the model graph: roles, types, plates,\n"
     "                    parents and children, and each statement's log-density term\n"
+    "  build FILE -o EXE compile the model to a standalone executable (Gibbs sampler):\n"
+    "                    EXE sample|simulate|summary ... (EXE --help)\n"
     "  summary CSV...    summarise CmdStan CSV draws (Mean, MCSE, StdDev, quantiles,\n"
     "                    ESS_bulk, ESS_tail, R_hat), one file per chain\n"
     "\n"
@@ -36,7 +39,11 @@ static const char usage_text[] =
     "  --data FILE       data file (CmdStan JSON): sizes become exact, the data are\n"
     "                    checked, and roles become observed / partly observed / latent\n"
     "  --set NAME=VALUE  set a data value (repeatable), e.g. --set K=5\n"
-    "  --dump=STAGE      print an intermediate form and stop: ast, typed, graph (DOT)\n"
+    "  --dump=STAGE      print an intermediate form and stop: ast, typed, graph (DOT),\n"
+    "                    ir (the loop IR of the generated kernels)\n"
+    "  -o FILE           build: the executable to write\n"
+    "  --emit-c FILE     build: also write the generated C source\n"
+    "  -v, --verbose     build: print the C compiler command\n"
     "  --color=WHEN      colour diagnostics: auto (default), always, never\n"
     "  -h, --help        this help\n"
     "  --version         print the version\n"
@@ -90,7 +97,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "summary")) return lvm_summary_main(argc - i, argv + i);
     break;
   }
-  enum { OPT_DUMP = 256, OPT_VERSION, OPT_COLOR, OPT_DATA, OPT_SET };
+  enum { OPT_DUMP = 256, OPT_VERSION, OPT_COLOR, OPT_DATA, OPT_SET, OPT_EMIT_C };
   static const struct option opts[] = {
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
@@ -98,9 +105,12 @@ int main(int argc, char **argv) {
       {"color", required_argument, NULL, OPT_COLOR},
       {"data", required_argument, NULL, OPT_DATA},
       {"set", required_argument, NULL, OPT_SET},
+      {"emit-c", required_argument, NULL, OPT_EMIT_C},
+      {"verbose", no_argument, NULL, 'v'},
       {NULL, 0, NULL, 0},
   };
-  const char *dump = NULL, *data = NULL, *color = "auto";
+  const char *dump = NULL, *data = NULL, *color = "auto", *out = NULL, *emit_c_path = NULL;
+  int verbose = 0;
   char **sets = calloc((size_t)argc + 1, sizeof *sets);
   int nsets = 0;
   if (!sets) return 70;
@@ -109,7 +119,7 @@ int main(int argc, char **argv) {
   opterr = 0;
   int c;
   /* '-' keeps the order: positional arguments arrive as 1 */
-  while ((c = getopt_long(argc, argv, "-h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "-ho:v", opts, NULL)) != -1) {
     switch (c) {
     case 'h': fputs(usage_text, stdout); free(sets); return 0;
     case OPT_VERSION: printf("lvmc %s\n", LVMC_VERSION); free(sets); return 0;
@@ -117,6 +127,9 @@ int main(int argc, char **argv) {
     case OPT_COLOR: color = optarg; break;
     case OPT_DATA: data = optarg; break;
     case OPT_SET: sets[nsets++] = optarg; break;
+    case 'o': out = optarg; break;
+    case 'v': verbose = 1; break;
+    case OPT_EMIT_C: emit_c_path = optarg; break;
     case 1:
       if (npos < 3) positional[npos] = optarg;
       npos++;
@@ -132,7 +145,8 @@ int main(int argc, char **argv) {
     }
   }
   const char *cmd = NULL, *file = NULL;
-  if (npos >= 1 && (!strcmp(positional[0], "check") || !strcmp(positional[0], "explain"))) {
+  if (npos >= 1 && (!strcmp(positional[0], "check") || !strcmp(positional[0], "explain") ||
+                    !strcmp(positional[0], "build"))) {
     cmd = positional[0];
     if (npos != 2) {
       free(sets);
@@ -150,9 +164,14 @@ int main(int argc, char **argv) {
     free(sets);
     return usage_error("unknown command '%s'", positional[0]);
   }
-  if (dump && strcmp(dump, "ast") && strcmp(dump, "typed") && strcmp(dump, "graph")) {
+  if (dump && strcmp(dump, "ast") && strcmp(dump, "typed") && strcmp(dump, "graph") &&
+      strcmp(dump, "ir")) {
     free(sets);
-    return usage_error("--dump takes ast, typed or graph, not '%s'", dump);
+    return usage_error("--dump takes ast, typed, graph or ir, not '%s'", dump);
+  }
+  if (!strcmp(cmd, "build") && !out && !emit_c_path && !dump) {
+    free(sets);
+    return usage_error("'%s' needs -o EXE (or --emit-c FILE)", "build");
   }
   int use_color = !strcmp(color, "always") ||
                   (!strcmp(color, "auto") && isatty(2) && !getenv("NO_COLOR"));
@@ -190,7 +209,11 @@ int main(int argc, char **argv) {
       if (dump && !strcmp(dump, "ast")) ast_dump(stdout, &comp->prog, false);
       else if (dump && !strcmp(dump, "typed")) dump_typed(stdout, comp);
       else if (dump && !strcmp(dump, "graph")) dump_graph(stdout, comp);
-      else if (!strcmp(cmd, "explain")) explain_model(stdout, comp);
+      else if ((dump && !strcmp(dump, "ir")) || !strcmp(cmd, "build")) {
+        BuildOptions bo = {!strcmp(cmd, "build") ? out : NULL, emit_c_path,
+                           dump && !strcmp(dump, "ir") ? stdout : NULL, verbose};
+        if (lvmc_build(comp, &bo) != 0) status = 1;
+      } else if (!strcmp(cmd, "explain")) explain_model(stdout, comp);
     } else {
       status = 1;
     }

@@ -344,11 +344,13 @@ int main(int argc, char **argv) {
   }
   lvm_diag_workspace *dw = lvm_diag_alloc((size_t)iter, (size_t)chains);
   double *col = malloc(S * sizeof *col);
-  double ess[1 + 3 * KMAX], mean[1 + 3 * KMAX], sorted_mu[KMAX] = {0};
+  double ess[1 + 3 * KMAX], mean[1 + 3 * KMAX], sd[1 + 3 * KMAX], rhat[1 + 3 * KMAX], sorted_mu[KMAX] = {0};
   for (size_t j = 0; j < ncol; j++) {
     for (size_t i = 0; i < S; i++) col[i] = draws[i * ncol + j];
     ess[j] = lvm_diag_ess_bulk(dw, col);
     mean[j] = lvm_diag_mean(dw, col);
+    rhat[j] = lvm_diag_rhat(dw, col);
+    sd[j] = lvm_diag_sd(dw, col);
   }
   for (size_t k = 0; k < K; k++) sorted_mu[k] = mean[1 + K + k];
 
@@ -384,6 +386,12 @@ int main(int argc, char **argv) {
   printf("}, \"min_ess_per_sec\": %.6g, \"mean\": {", min_eps);
   for (size_t j = 0; j < ncol; j++)
     printf("%s\"%s\": %.6g", j ? ", " : "", names->name[j], mean[j]);
+  printf("}, \"sd\": {");
+  for (size_t j = 0; j < ncol; j++)
+    printf("%s\"%s\": %.6g", j ? ", " : "", names->name[j], sd[j]);
+  printf("}, \"rhat\": {");
+  for (size_t j = 0; j < ncol; j++)
+    printf("%s\"%s\": %.6g", j ? ", " : "", names->name[j], rhat[j]);
   printf("}, \"sorted_mu_mean\": [");
   for (size_t k = 0; k < K; k++) printf("%s%.6g", k ? ", " : "", sorted_mu[k]);
   printf("]");

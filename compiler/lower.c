@@ -1,0 +1,1445 @@
+/* lower.c — the inference plan lowered to the loop IR (see lower.h). */
+#include "lower.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "poly.h"
+#include "sema.h"
+
+/* lvm_domain values (lvm/data.h), kept in step by a test of the C backend. */
+enum { LD_REAL, LD_POS, LD_UNIT, LD_INT, LD_NAT, LD_BIN, LD_SPIN, LD_CAT, LD_SIMPLEX, LD_VEC, LD_SPD };
+enum { VK_DATA, VK_PARAM, VK_RANDOM, VK_DETERMINISTIC, VK_AUX };
+
+typedef struct Lower {
+  Arena *A;
+  Compilation *comp;
+  Model *m;
+  Plan *plan;
+  IrModule *mod;
+  IrFunc *fn;
+  PtrVec *out;          /* statement list being filled */
+  PolyCtx pc;
+  PtrVec bind_name;     /* const char* (interned) */
+  PtrVec bind_local;    /* (intptr_t) local index */
+  Sym **syms;           /* var index -> Sym */
+  int nsyms;
+  int *size_field;      /* size index -> field index */
+  int ok;
+  Span span;            /* statement being lowered, for messages */
+  int *aux_of;          /* var index -> hidden slice-state variable, or -1 */
+} Lower;
+
+static void fail(Lower *l, const char *what) {
+  if (l->ok) diag_report(&l->comp->diags, E_STDLIB_ONLY, l->span, what);
+  l->ok = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Variable and size tables                                            */
+
+static int var_index(Lower *l, const Sym *y) {
+  for (int i = 0; i < l->nsyms; i++)
+    if (l->syms[i] == y) return i;
+  return -1;
+}
+
+static int ld_domain(Domain d) {
+  switch (d) {
+  case D_POS: return LD_POS;
+  case D_UNIT: return LD_UNIT;
+  case D_INT: return LD_INT;
+  case D_NAT: return LD_NAT;
+  case D_BIN: return LD_BIN;
+  case D_SPIN: return LD_SPIN;
+  case D_CAT: return LD_CAT;
+  case D_SIMPLEX: return LD_SIMPLEX;
+  case D_VEC: return LD_VEC;
+  case D_SPD: return LD_SPD;
+  default: return LD_REAL;
+  }
+}
+
+static bool is_int_domain(Domain d) {
+  return d == D_INT || d == D_NAT || d == D_BIN || d == D_SPIN || d == D_CAT;
+}
+
+static int add_size(Lower *l, const char *text, int var, long long add, long long value) {
+  for (int i = 0; i < l->mod->sizes.n; i++) {
+    IrSizeDesc *z = l->mod->sizes.v[i];
+    if (z->var == var && z->add == add && (var >= 0 || z->value == value)) return i;
+  }
+  IrSizeDesc *z = arena_alloc(l->A, sizeof *z);
+  z->text = text;
+  z->var = var;
+  z->add = add;
+  z->value = value;
+  vec_push(l->A, &l->mod->sizes, z);
+  return l->mod->sizes.n - 1;
+}
+
+/* A size from a Dim: a constant, a scalar integer data value, or one plus
+ * or minus a constant. */
+static int size_of_dim(Lower *l, Dim d) {
+  const Node *e = d.expr;
+  StrBuf b = {0};
+  if (e) ast_unparse(&b, e);
+  const char *text = e ? arena_strdup(l->A, b.s) : arena_printf(l->A, "%lld", d.value);
+  sb_free(&b);
+  if (!e || e->kind == N_NUM) return add_size(l, text, -1, 0, e ? (long long)e->num : d.value);
+  const Node *nm = e;
+  long long add = 0;
+  if (e->kind == N_BINARY && (e->op == '+' || e->op == '-') && e->b->kind == N_NUM) {
+    nm = e->a;
+    add = e->op == '+' ? (long long)e->b->num : -(long long)e->b->num;
+  }
+  if (nm->kind == N_NAME && nm->sym && nm->sym->kind == SYM_DATA) {
+    int v = var_index(l, nm->sym);
+    if (v >= 0) return add_size(l, text, v, add, 0);
+  }
+  if (d.value >= 0) return add_size(l, text, -1, 0, d.value);
+  fail(l, arena_printf(l->A, "the size '%s' is too complex for the code generator (use a data value, optionally plus or minus a constant)", text));
+  return add_size(l, text, -1, 0, 0);
+}
+
+static void build_tables(Lower *l) {
+  Model *m = l->m;
+  l->syms = arena_alloc(l->A, sizeof(Sym *) * (size_t)(m->syms.n + 1));
+  for (int i = 0; i < m->syms.n; i++) {
+    Sym *y = m->syms.v[i];
+    if (y->kind == SYM_DATA || y->kind == SYM_PARAM || y->kind == SYM_VAR) l->syms[l->nsyms++] = y;
+  }
+  for (int i = 0; i < l->nsyms; i++) {
+    Sym *y = l->syms[i];
+    IrVarDesc *v = arena_alloc(l->A, sizeof *v);
+    v->name = y->name;
+    v->kind = y->kind == SYM_DATA ? VK_DATA : y->kind == SYM_PARAM ? VK_PARAM
+              : y->deterministic ? VK_DETERMINISTIC : VK_RANDOM;
+    const Type *t = y->type;
+    if (!t) {
+      fail(l, arena_printf(l->A, "'%s' has no type", y->name));
+      return;
+    }
+    v->domain = ld_domain(t->dom);
+    v->is_int = is_int_domain(t->dom);
+    v->ndim = t->ndim;
+    v->domain_arg = -1;
+    vec_push(l->A, &l->mod->vars, v);
+    IrField *f = arena_alloc(l->A, sizeof *f);
+    f->name = y->name;
+    f->type = v->is_int ? IR_I64 : IR_F64;
+    f->array = true;
+    f->index = i;
+    StrBuf b = {0};
+    sb_printf(&b, "%s ", v->kind == VK_DATA ? "data" : v->kind == VK_PARAM ? "param"
+                         : v->kind == VK_DETERMINISTIC ? "deterministic" : "random");
+    type_format(&b, t);
+    f->doc = arena_strdup(l->A, b.s);
+    sb_free(&b);
+    vec_push(l->A, &l->mod->fields, f);
+  }
+  /* defaults and sizes (after every variable has its index) */
+  for (int i = 0; i < l->nsyms; i++) {
+    Sym *y = l->syms[i];
+    IrVarDesc *v = l->mod->vars.v[i];
+    if (y->decl && y->decl->a && y->type && y->type->ndim == 0 && y->kind != SYM_VAR) {
+      double val;
+      /* the default as written (not a value from a data file) */
+      const Node *d = y->decl->a;
+      if (d->kind == N_NUM) val = d->num;
+      else if (d->kind == N_UNARY && d->a->kind == N_NUM) val = -d->a->num;
+      else if (y->has_value && !y->value_from_data) val = y->value;
+      else {
+        fail(l, arena_printf(l->A, "the default of '%s' must be a number for the code generator", y->name));
+        continue;
+      }
+      v->has_default = true;
+      v->default_value = val;
+    }
+    for (int k = 0; k < y->type->ndim; k++) v->dim[k] = size_of_dim(l, y->type->dims[k]);
+    if (domain_has_size(y->type->dom)) v->domain_arg = size_of_dim(l, y->type->domsize);
+  }
+  l->size_field = arena_alloc(l->A, sizeof(int) * (size_t)(l->mod->sizes.n + 64));
+  for (int j = 0; j < l->mod->sizes.n; j++) {
+    IrField *f = arena_alloc(l->A, sizeof *f);
+    f->name = arena_printf(l->A, "n%d", j);
+    f->type = IR_I64;
+    f->size = true;
+    f->index = j;
+    f->doc = ((IrSizeDesc *)l->mod->sizes.v[j])->text;
+    vec_push(l->A, &l->mod->fields, f);
+    l->size_field[j] = l->mod->fields.n - 1;
+  }
+}
+
+static IrExpr *size_expr(Lower *l, int size) {
+  IrExpr *e = arena_alloc(l->A, sizeof *e);
+  e->op = IR_FIELD;
+  e->type = IR_I64;
+  e->field = l->size_field[size];
+  e->local = -1;
+  return e;
+}
+
+/* Number of elements of variable k. */
+static IrExpr *var_len(Lower *l, int k) {
+  const IrVarDesc *v = l->mod->vars.v[k];
+  IrExpr *n = ir_const_i(l->A, 1);
+  for (int d = 0; d < v->ndim; d++) n = ir_bin(l->A, IR_MUL, n, size_expr(l, v->dim[d]));
+  return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names bound to locals (plate and sum indices)                       */
+
+static void bind(Lower *l, const char *name, int local) {
+  vec_push(l->A, &l->bind_name, (void *)name);
+  vec_push(l->A, &l->bind_local, (void *)(intptr_t)local);
+}
+
+static void unbind(Lower *l, int n) {
+  l->bind_name.n -= n;
+  l->bind_local.n -= n;
+}
+
+static int bound(Lower *l, const char *name) {
+  for (int i = l->bind_name.n - 1; i >= 0; i--)
+    if (l->bind_name.v[i] == name) return (int)(intptr_t)l->bind_local.v[i];
+  return -1;
+}
+
+static void emit(Lower *l, IrStmt *s) { vec_push(l->A, l->out, s); }
+
+static int new_local(Lower *l, const char *base, IrType t) {
+  return ir_add_local(l->A, l->fn, arena_printf(l->A, "%s%d", base, l->fn->locals.n), t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+
+static IrExpr *lower_int(Lower *l, const Node *e);
+static IrExpr *lower_poly(Lower *l, const Poly *p);
+
+/* Flat row-major offset of X[i1, ..., ik] (k may be less than ndim: the
+ * offset of the first element of the sub-array). */
+static IrExpr *flat_index(Lower *l, int k, const PtrVec *idx) {
+  const IrVarDesc *v = l->mod->vars.v[k];
+  IrExpr *off = ir_const_i(l->A, 0);
+  for (int d = 0; d < v->ndim; d++) {
+    IrExpr *i = d < idx->n ? ir_bin(l->A, IR_SUB, lower_int(l, idx->v[d]), ir_const_i(l->A, 1))
+                           : ir_const_i(l->A, 0);
+    off = d == 0 ? i : ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, off, size_expr(l, v->dim[d])), i);
+  }
+  return off;
+}
+
+static IrExpr *load_var(Lower *l, int k, IrExpr *flat) {
+  const IrVarDesc *v = l->mod->vars.v[k];
+  return ir_load(l->A, k, flat, v->is_int ? IR_I64 : IR_F64);
+}
+
+static IrExpr *lower_ref(Lower *l, const Node *ref) {
+  const Node *base = ref->kind == N_INDEX ? ref->a : ref;
+  if (base->kind != N_NAME) {
+    fail(l, "an indexed expression the code generator cannot lower yet");
+    return ir_const_f(l->A, 0);
+  }
+  int loc = bound(l, base->name);
+  if (loc >= 0 && ref->kind == N_NAME) return ir_local(l->A, loc, IR_I64);
+  Sym *y = base->sym;
+  int k = y ? var_index(l, y) : -1;
+  if (k < 0) {
+    fail(l, arena_printf(l->A, "'%s' cannot be evaluated here", base->name));
+    return ir_const_f(l->A, 0);
+  }
+  static const PtrVec none = {0};
+  return load_var(l, k, flat_index(l, k, ref->kind == N_INDEX ? &ref->list : &none));
+}
+
+static IrExpr *lower_int(Lower *l, const Node *e) {
+  switch (e->kind) {
+  case N_NUM: return ir_const_i(l->A, (long long)e->num);
+  case N_NAME:
+  case N_INDEX: return ir_to_i(l->A, lower_ref(l, e));
+  case N_UNARY:
+    if (e->op == '-') return ir_bin(l->A, IR_SUB, ir_const_i(l->A, 0), lower_int(l, e->a));
+    break;
+  case N_BINARY: {
+    IrOp op = e->op == '+' ? IR_ADD : e->op == '-' ? IR_SUB : e->op == '*' ? IR_MUL : IR_OP_COUNT;
+    if (op != IR_OP_COUNT) return ir_bin(l->A, op, lower_int(l, e->a), lower_int(l, e->b));
+    break;
+  }
+  default: break;
+  }
+  fail(l, "an index expression the code generator cannot lower yet");
+  return ir_const_i(l->A, 1);
+}
+
+static IrExpr *lower_cond(Lower *l, const Node *e) {
+  if (e->kind == N_BINARY) {
+    switch (e->op) {
+    case '<': return ir_bin(l->A, IR_LT, lower_int(l, e->a), lower_int(l, e->b));
+    case '>': return ir_bin(l->A, IR_LT, lower_int(l, e->b), lower_int(l, e->a));
+    case OP_LE: return ir_bin(l->A, IR_LE, lower_int(l, e->a), lower_int(l, e->b));
+    case OP_GE: return ir_bin(l->A, IR_LE, lower_int(l, e->b), lower_int(l, e->a));
+    case OP_EQ: return ir_bin(l->A, IR_EQ, lower_int(l, e->a), lower_int(l, e->b));
+    case OP_NE: return ir_bin(l->A, IR_NE, lower_int(l, e->a), lower_int(l, e->b));
+    case OP_AND: return ir_bin(l->A, IR_AND, lower_cond(l, e->a), lower_cond(l, e->b));
+    case OP_OR: return ir_bin(l->A, IR_OR, lower_cond(l, e->a), lower_cond(l, e->b));
+    default: break;
+    }
+  }
+  if (e->kind == N_UNARY && e->op == '!') return ir_un(l->A, IR_NOT, lower_cond(l, e->a));
+  return ir_bin(l->A, IR_NE, lower_int(l, e), ir_const_i(l->A, 0));
+}
+
+static const char *c_function(const char *f) {
+  static const char *const map[][2] = {
+      {"exp", "exp"}, {"log", "log"}, {"log1p", "log1p"}, {"expm1", "expm1"},
+      {"sqrt", "sqrt"}, {"abs", "fabs"}, {"cos", "cos"}, {"sin", "sin"}, {"pow", "pow"},
+      {"lgamma", "lvm_lgamma"}, {"digamma", "lvm_digamma"}, {"lbeta", "lvm_lbeta"},
+      {"lchoose", "lvm_lchoose"}, {"lfactorial", "lvm_lfactorial"},
+      {"log_bessel_i0", "lvm_log_bessel_i0"}, {"logistic", "lvm_inv_logit"},
+      {"inv_logit", "lvm_inv_logit"}, {"logit", "lvm_logit"},
+      {"log_inv_logit", "lvm_log_inv_logit"}, {"log1m_inv_logit", "lvm_log1m_inv_logit"},
+      {"log1p_exp", "lvm_log1pexp"}, {"lmgamma", "lvm_lmgamma_d"},
+  };
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (!strcmp(map[i][0], f)) return map[i][1];
+  return NULL;
+}
+
+/* IR for one factor atom^power. */
+static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
+  IrExpr *x;
+  if (a->kind == A_REF) x = ir_to_f(l->A, lower_ref(l, a->ref));
+  else if (a->kind == A_PAREN) x = lower_poly(l, a->args[0]);
+  else if (!strcmp(a->fname, "eq") && a->nargs == 2) {
+    x = ir_select(l->A, ir_bin(l->A, IR_EQ, lower_poly(l, a->args[0]), lower_poly(l, a->args[1])),
+                  ir_const_f(l->A, 1), ir_const_f(l->A, 0));
+  } else if ((!strcmp(a->fname, "log_sum_exp") || !strcmp(a->fname, "max") ||
+              !strcmp(a->fname, "min") || !strcmp(a->fname, "prod")) && a->nargs == 1) {
+    fail(l, arena_printf(l->A, "'%s' over a comprehension is not supported by the code generator yet", a->fname));
+    x = ir_const_f(l->A, 0);
+  } else {
+    const char *fn = c_function(a->fname);
+    if (!fn) {
+      fail(l, arena_printf(l->A, "the function '%s' is not supported by the code generator yet", a->fname));
+      return ir_const_f(l->A, 0);
+    }
+    IrExpr *args[4];
+    for (int i = 0; i < a->nargs && i < 4; i++) args[i] = lower_poly(l, a->args[i]);
+    x = ir_call(l->A, fn, a->nargs, args);
+  }
+  if (power == 1) return x;
+  if (power == 2) {
+    int t = new_local(l, "t", IR_F64);
+    IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
+    s->local = t;
+    s->value = x;
+    emit(l, s);
+    return ir_bin(l->A, IR_MUL, ir_local(l->A, t, IR_F64), ir_local(l->A, t, IR_F64));
+  }
+  if (power == -1) return ir_bin(l->A, IR_DIV, ir_const_f(l->A, 1), x);
+  IrExpr *args[2] = {x, ir_const_f(l->A, power)};
+  return ir_call(l->A, "pow", 2, args);
+}
+
+/* The product of a monomial's factors, skipping factor `skip` (or -1). */
+static IrExpr *mono_value(Lower *l, const Mono *m, int skip) {
+  IrExpr *v = ir_const_f(l->A, m->coef);
+  for (int i = 0; i < m->nf; i++)
+    if (i != skip) v = ir_bin(l->A, IR_MUL, v, lower_atom(l, m->f[i].atom, m->f[i].power));
+  return v;
+}
+
+/* Open loops for the binders of m (innermost last); returns the number of
+ * names bound.  Statements go inside the innermost loop (l->out moves). */
+static int open_binders(Lower *l, const Binder *b, int nb, PtrVec **saved) {
+  *saved = l->out;
+  for (int i = 0; i < nb; i++) {
+    int loc = new_local(l, b[i].var[0] == '_' ? "j" : b[i].var, IR_I64);
+    IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
+    f->local = loc;
+    f->lo = lower_int(l, b[i].lo);
+    f->hi = lower_int(l, b[i].hi);
+    emit(l, f);
+    bind(l, b[i].var, loc);
+    l->out = &f->body;
+    if (b[i].cond) {
+      IrStmt *c = ir_stmt(l->A, IS_IF, l->span);
+      c->cond = lower_cond(l, b[i].cond);
+      emit(l, c);
+      l->out = &c->body;
+    }
+  }
+  return nb;
+}
+
+static IrExpr *lower_poly(Lower *l, const Poly *p) {
+  IrExpr *sum = NULL;
+  int acc = -1;
+  for (int i = 0; i < p->n; i++) {
+    const Mono *m = p->m[i];
+    if (m->nb == 0) {
+      IrExpr *v = mono_value(l, m, -1);
+      sum = sum ? ir_bin(l->A, IR_ADD, sum, v) : v;
+      continue;
+    }
+    if (acc < 0) {
+      acc = new_local(l, "s", IR_F64);
+      IrStmt *z = ir_stmt(l->A, IS_SET, l->span);
+      z->local = acc;
+      z->value = ir_const_f(l->A, 0);
+      emit(l, z);
+    }
+    PtrVec *saved;
+    int nb = open_binders(l, m->b, m->nb, &saved);
+    IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
+    s->local = acc;
+    s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, acc, IR_F64), mono_value(l, m, -1));
+    emit(l, s);
+    unbind(l, nb);
+    l->out = saved;
+  }
+  if (acc >= 0) sum = sum ? ir_bin(l->A, IR_ADD, sum, ir_local(l->A, acc, IR_F64))
+                          : ir_local(l->A, acc, IR_F64);
+  return sum ? sum : ir_const_f(l->A, 0);
+}
+
+static Poly *poly_of(Lower *l, const Node *e) {
+  l->pc.budget = POLY_MAX_MONOS;
+  l->pc.overflow = false;
+  Poly *p = to_poly(&l->pc, e);
+  if (l->pc.overflow) fail(l, "a term is too large to expand");
+  return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Plates                                                              */
+
+/* Open the statement's plate loops and filters; returns names bound. */
+static int open_plates(Lower *l, const Node *st, PtrVec **saved) {
+  *saved = l->out;
+  for (int i = 0; i < st->loops.n; i++) {
+    const Node *loop = st->loops.v[i];
+    int loc = new_local(l, loop->var, IR_I64);
+    IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
+    f->local = loc;
+    f->lo = lower_int(l, loop->b);
+    f->hi = lower_int(l, loop->c);
+    emit(l, f);
+    bind(l, loop->var, loc);
+    l->out = &f->body;
+    if (loop->d) {
+      IrStmt *c = ir_stmt(l->A, IS_IF, st->span);
+      c->cond = lower_cond(l, loop->d);
+      emit(l, c);
+      l->out = &c->body;
+    }
+  }
+  return st->loops.n;
+}
+
+static void close_scope(Lower *l, int nbound, PtrVec *saved) {
+  unbind(l, nbound);
+  l->out = saved;
+}
+
+static IrFunc *new_func(Lower *l, const char *name, IrType ret) {
+  IrFunc *f = arena_alloc(l->A, sizeof *f);
+  f->name = name;
+  f->ret = ret;
+  vec_push(l->A, &l->mod->funcs, f);
+  l->fn = f;
+  l->out = &f->body;
+  l->bind_name.n = l->bind_local.n = 0;
+  return f;
+}
+
+/* ------------------------------------------------------------------ */
+/* Terms of the log joint                                              */
+
+typedef struct LTerm {
+  Node *stmt;
+  Poly *poly;
+} LTerm;
+
+static PtrVec collect_terms(Lower *l) {
+  PtrVec terms = {0};
+  for (int i = 0; i < l->m->stmts.n; i++) {
+    Node *st = l->m->stmts.v[i];
+    Node *body = NULL;
+    if (st->kind == N_FACTOR) body = st->a;
+    else if (st->kind == N_TILDE || st->kind == N_REST) {
+      Dist *d = model_find_dist(l->m, st->name);
+      if (d) body = instantiate_term(l->A, st, d);
+    }
+    if (!body) continue;
+    l->span = st->span;
+    LTerm *t = arena_alloc(l->A, sizeof *t);
+    t->stmt = st;
+    t->poly = poly_of(l, body);
+    vec_push(l->A, &terms, t);
+  }
+  return terms;
+}
+
+static void lower_log_joint(Lower *l, const PtrVec *terms) {
+  IrFunc *f = new_func(l, "log_joint", IR_F64);
+  (void)f;
+  int acc = new_local(l, "lp", IR_F64);
+  IrStmt *z = ir_stmt(l->A, IS_SET, NO_SPAN);
+  z->local = acc;
+  z->value = ir_const_f(l->A, 0);
+  emit(l, z);
+  for (int i = 0; i < terms->n; i++) {
+    const LTerm *t = terms->v[i];
+    l->span = t->stmt->span;
+    PtrVec *saved;
+    int nb = open_plates(l, t->stmt, &saved);
+    IrStmt *s = ir_stmt(l->A, IS_SET, t->stmt->span);
+    s->local = acc;
+    s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, acc, IR_F64), lower_poly(l, t->poly));
+    emit(l, s);
+    close_scope(l, nb, saved);
+  }
+  IrStmt *r = ir_stmt(l->A, IS_RETURN, NO_SPAN);
+  r->value = ir_local(l->A, acc, IR_F64);
+  emit(l, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Prior draws (init, simulate)                                        */
+
+typedef struct Sampler {
+  const char *dist;
+  const char *fn;     /* runtime draw function */
+  int kind;           /* 0 scalar, 1 categorical (probabilities), 2 categorical (logits),
+                         3 dirichlet, 4 spin (logit) */
+} Sampler;
+
+static const Sampler samplers[] = {
+    {"Normal", "lvm_normal_draw", 0}, {"NormalPrec", "lvm_normal_prec_draw", 0},
+    {"LogNormal", "lvm_lognormal_draw", 0}, {"Gamma", "lvm_gamma_draw", 0},
+    {"InvGamma", "lvm_inv_gamma_draw", 0}, {"Exponential", "lvm_exponential_draw", 0},
+    {"Beta", "lvm_beta_draw", 0}, {"VonMises", "lvm_von_mises_draw", 0},
+    {"Uniform", "lvm_uniform_draw", 0}, {"Bernoulli", "lvm_bernoulli_draw", 0},
+    {"BernoulliLogit", "lvm_bernoulli_logit_draw", 0}, {"Binomial", "lvm_binomial_draw", 0},
+    {"BinomialLogit", "lvm_binomial_logit_draw", 0}, {"Poisson", "lvm_poisson_draw", 0},
+    {"PoissonLog", "lvm_poisson_log_draw", 0}, {"Categorical", "lvm_categorical_logit_draw", 1},
+    {"CategoricalLogit", "lvm_categorical_logit_draw", 2}, {"Dirichlet", "lvm_dirichlet_draw", 3},
+    {"Spin", "lvm_bernoulli_logit_draw", 4},
+};
+
+static const Sampler *find_sampler(const char *dist) {
+  for (size_t i = 0; i < sizeof samplers / sizeof samplers[0]; i++)
+    if (!strcmp(samplers[i].dist, dist)) return &samplers[i];
+  return NULL;
+}
+
+/* An AST node `base[k]` with k a name bound to a local. */
+static Node *index_by_name(Lower *l, Node *base, const char *k) {
+  Node *n = ast_new(l->A, N_INDEX, base->span);
+  n->a = base;
+  Node *kn = ast_new(l->A, N_NAME, base->span);
+  kn->name = k;
+  vec_push(l->A, &n->list, kn);
+  n->ty = NULL;
+  return n;
+}
+
+/* Fill scratch local `buf` (size K) with f(arg[k]) for k in 1..K:
+ * mode 0: the value, 1: its log. */
+static void fill_vector(Lower *l, int buf, Node *arg, IrExpr *K, int mode) {
+  const char *kname = intern(l->A, "_k", 2);
+  int k = new_local(l, "k", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
+  f->local = k;
+  f->lo = ir_const_i(l->A, 1);
+  f->hi = K;
+  emit(l, f);
+  PtrVec *saved = l->out;
+  l->out = &f->body;
+  bind(l, kname, k);
+  IrExpr *v = lower_poly(l, poly_of(l, index_by_name(l, arg, kname)));
+  if (mode == 1) v = ir_call(l->A, "log", 1, &v);
+  IrStmt *s = ir_stmt(l->A, IS_STORE, l->span);
+  s->local = buf;
+  s->index = ir_bin(l->A, IR_SUB, ir_local(l->A, k, IR_I64), ir_const_i(l->A, 1));
+  s->value = v;
+  emit(l, s);
+  unbind(l, 1);
+  l->out = saved;
+}
+
+static int scratch(Lower *l, const char *name, IrExpr *n) {
+  int loc = new_local(l, name, IR_F64);
+  ((IrLocal *)l->fn->locals.v[loc])->scratch_n = n;
+  return loc;
+}
+
+/* Emit the draw of the element(s) the statement defines, at the current
+ * plate values.  `always`: simulate (draw even observed elements). */
+static void lower_draw(Lower *l, Node *st, bool always) {
+  Sym *y = st->a->sym;
+  int k = var_index(l, y);
+  const Sampler *smp = find_sampler(st->name);
+  if (!smp) {
+    fail(l, arena_printf(l->A, "cannot draw from '%s' yet (no sampler in the runtime)", st->name));
+    return;
+  }
+  static const PtrVec none = {0};
+  const PtrVec *lidx = st->a->kind == N_INDEX ? &((Node *)st->a)->list : &none;
+  IrExpr *flat = flat_index(l, k, lidx);
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *se = ir_stmt(l->A, IS_SET, st->span);
+  se->local = e;
+  se->value = flat;
+  emit(l, se);
+  PtrVec *saved = l->out;
+  if (!always) {
+    IrStmt *c = ir_stmt(l->A, IS_IF, st->span);
+    c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+    emit(l, c);
+    l->out = &c->body;
+  }
+  IrExpr *E = ir_local(l->A, e, IR_I64);
+  switch (smp->kind) {
+  case 0:
+  case 4: {
+    IrStmt *d = ir_stmt(l->A, IS_DRAW, st->span);
+    d->field = k;
+    d->index = E;
+    d->fn = smp->fn;
+    d->nargs = st->list.n;
+    d->args = arena_alloc(l->A, sizeof(IrExpr *) * (size_t)(d->nargs + 1));
+    for (int i = 0; i < st->list.n; i++) {
+      Node *a = st->list.v[i];
+      IrExpr *v = lower_poly(l, poly_of(l, a));
+      if (smp->kind == 4) v = ir_bin(l->A, IR_MUL, ir_const_f(l->A, 2), v);
+      d->args[i] = v;
+    }
+    if (!strcmp(st->name, "Binomial") || !strcmp(st->name, "BinomialLogit"))
+      d->args[0] = ir_to_i(l->A, d->args[0]);
+    emit(l, d);
+    if (smp->kind == 4) { /* spin: 2 b - 1 */
+      IrStmt *fx = ir_stmt(l->A, IS_STORE, st->span);
+      fx->field = k;
+      fx->index = E;
+      fx->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), load_var(l, k, E)),
+                         ir_const_i(l->A, 1));
+      emit(l, fx);
+    }
+    break;
+  }
+  case 1:
+  case 2: {
+    const IrVarDesc *v = l->mod->vars.v[k];
+    IrExpr *K = size_expr(l, v->domain_arg);
+    int buf = scratch(l, "w", K);
+    fill_vector(l, buf, st->list.v[0], K, smp->kind == 1);
+    IrStmt *d = ir_stmt(l->A, IS_CATDRAW, st->span);
+    d->field = k;
+    d->index = E;
+    d->local = buf;
+    d->nargs = 2;
+    d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+    d->args[0] = K;
+    d->args[1] = ir_const_i(l->A, 1); /* categories are 1-based */
+    emit(l, d);
+    break;
+  }
+  case 3: {
+    const IrVarDesc *v = l->mod->vars.v[k];
+    IrExpr *K = size_expr(l, v->domain_arg);
+    int buf = scratch(l, "a", K);
+    fill_vector(l, buf, st->list.v[0], K, 0);
+    IrStmt *d = ir_stmt(l->A, IS_DRAWVEC, st->span);
+    d->field = k;
+    d->index = E;
+    d->local = buf;
+    d->fn = smp->fn;
+    d->nargs = 1;
+    d->args = arena_alloc(l->A, sizeof(IrExpr *));
+    d->args[0] = K;
+    emit(l, d);
+    break;
+  }
+  }
+  l->out = saved;
+}
+
+static void lower_assign(Lower *l, Node *st) {
+  Sym *y = st->a->sym;
+  int k = var_index(l, y);
+  if (y->type && y->type->ndim > (st->a->kind == N_INDEX ? ((Node *)st->a)->list.n : 0)) {
+    fail(l, "vector-valued deterministic nodes are not supported by the code generator yet");
+    return;
+  }
+  static const PtrVec none = {0};
+  IrStmt *s = ir_stmt(l->A, IS_STORE, st->span);
+  s->field = k;
+  s->index = flat_index(l, k, st->a->kind == N_INDEX ? &((Node *)st->a)->list : &none);
+  IrExpr *v = lower_poly(l, poly_of(l, st->b));
+  s->value = ((IrVarDesc *)l->mod->vars.v[k])->is_int ? ir_to_i(l->A, v) : v;
+  emit(l, s);
+}
+
+/* Statements in an order where every variable's parents come first. */
+static PtrVec statement_order(Lower *l) {
+  PtrVec order = {0};
+  int n = l->m->stmts.n;
+  char *done = arena_alloc(l->A, (size_t)n + 1);
+  int left = 0;
+  for (int i = 0; i < n; i++) {
+    Node *st = l->m->stmts.v[i];
+    if (st->kind == N_FACTOR) done[i] = 1;
+    else left++;
+  }
+  while (left > 0) {
+    int progress = 0;
+    for (int i = 0; i < n; i++) {
+      if (done[i]) continue;
+      Node *st = l->m->stmts.v[i];
+      Sym *y = st->a->sym;
+      bool ready = true;
+      for (int p = 0; p < y->parents.n && ready; p++) {
+        Sym *par = y->parents.v[p];
+        if (par->kind != SYM_VAR || par == y || par->rest) continue;
+        for (int j = 0; j < n && ready; j++) {
+          Node *o = l->m->stmts.v[j];
+          if (!done[j] && o->kind != N_FACTOR && o->a->sym == par) ready = false;
+        }
+      }
+      if (y->rest) ready = true;
+      if (!ready) continue;
+      done[i] = 1;
+      left--;
+      progress = 1;
+      vec_push(l->A, &order, st);
+    }
+    if (!progress) { /* cross-variable lags: keep source order for the rest */
+      for (int i = 0; i < n; i++)
+        if (!done[i]) {
+          done[i] = 1;
+          vec_push(l->A, &order, l->m->stmts.v[i]);
+        }
+      break;
+    }
+  }
+  return order;
+}
+
+static void lower_deterministic(Lower *l, const PtrVec *order) {
+  for (int i = 0; i < order->n; i++) {
+    Node *st = order->v[i];
+    if (st->kind != N_ASSIGN) continue;
+    l->span = st->span;
+    PtrVec *saved;
+    int nb = open_plates(l, st, &saved);
+    lower_assign(l, st);
+    close_scope(l, nb, saved);
+  }
+}
+
+/* Random variables that appear only in factors: a uniform start. */
+static void lower_factor_only_init(Lower *l) {
+  for (int i = 0; i < l->nsyms; i++) {
+    Sym *y = l->syms[i];
+    if (y->kind != SYM_VAR || y->defs.n || !y->factors.n) continue;
+    int k = i;
+    const IrVarDesc *v = l->mod->vars.v[k];
+    int e = new_local(l, "e", IR_I64);
+    IrStmt *f = ir_stmt(l->A, IS_FOR, y->span);
+    f->local = e;
+    f->lo = ir_const_i(l->A, 0);
+    f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
+    emit(l, f);
+    IrStmt *c = ir_stmt(l->A, IS_IF, y->span);
+    c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+    vec_push(l->A, &f->body, c);
+    IrStmt *d = ir_stmt(l->A, IS_DRAW, y->span);
+    d->field = k;
+    d->index = ir_local(l->A, e, IR_I64);
+    if (v->domain == LD_SPIN || v->domain == LD_BIN) {
+      d->fn = "lvm_bernoulli_draw";
+      d->nargs = 1;
+      d->args = arena_alloc(l->A, sizeof(IrExpr *));
+      d->args[0] = ir_const_f(l->A, 0.5);
+      vec_push(l->A, &c->body, d);
+      if (v->domain == LD_SPIN) {
+        IrStmt *fx = ir_stmt(l->A, IS_STORE, y->span);
+        fx->field = k;
+        fx->index = ir_local(l->A, e, IR_I64);
+        fx->value = ir_bin(l->A, IR_SUB,
+                           ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), load_var(l, k, ir_local(l->A, e, IR_I64))),
+                           ir_const_i(l->A, 1));
+        vec_push(l->A, &c->body, fx);
+      }
+    } else {
+      fail(l, arena_printf(l->A, "cannot initialise '%s' (a factor-only variable that is not bin or spin)", y->name));
+    }
+  }
+}
+
+static void lower_prior(Lower *l, const char *name, bool always, const PtrVec *order) {
+  new_func(l, name, IR_I64);
+  if (!always) lower_factor_only_init(l);
+  for (int i = 0; i < order->n; i++) {
+    Node *st = order->v[i];
+    if (st->kind == N_ASSIGN) continue;
+    l->span = st->span;
+    PtrVec *saved;
+    int nb = open_plates(l, st, &saved);
+    lower_draw(l, st, always);
+    close_scope(l, nb, saved);
+  }
+  lower_deterministic(l, order);
+  IrStmt *r = ir_stmt(l->A, IS_RETURN, NO_SPAN);
+  r->value = ir_const_i(l->A, 0);
+  emit(l, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* The Gibbs sweep                                                     */
+
+typedef struct VRef {
+  int factor;          /* index in the monomial */
+  const Atom *atom;    /* the reference atom (the variable's element) */
+  StatKind stat;       /* statistic this factor gives */
+} VRef;
+
+/* The references to v in a monomial and their statistics; false if the
+ * monomial does not mention v. */
+static int mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
+  int n = 0;
+  for (int i = 0; i < m->nf && n < max; i++) {
+    const Atom *a = m->f[i].atom;
+    int p = m->f[i].power;
+    if (is_ref_to(a, v)) {
+      out[n++] = (VRef){i, a, p == 1 ? ST_X : p == 2 ? ST_X2 : p == -1 ? ST_INV : ST_COUNT};
+      continue;
+    }
+    if (a->kind == A_FUNC && !strcmp(a->fname, "log") && a->nargs == 1) {
+      const Atom *r = poly_single_ref(a->args[0], v);
+      if (r) {
+        out[n++] = (VRef){i, r, ST_LOG};
+        continue;
+      }
+      if (poly_one_minus_ref(a->args[0], v)) {
+        const Mono *mm = a->args[0]->m[0]->nf ? a->args[0]->m[0] : a->args[0]->m[1];
+        out[n++] = (VRef){i, mm->f[0].atom, ST_LOG1M};
+        continue;
+      }
+    }
+    if (depends_on(a, v)) out[n++] = (VRef){i, NULL, ST_COUNT}; /* other use (discrete) */
+  }
+  return n;
+}
+
+static int stat_slot(const Family *f, StatKind k) {
+  for (int i = 0; i < f->stats.n; i++) {
+    Family one = *f;
+    one.stats = (PtrVec){0};
+    PtrVec tmp = {0};
+    (void)tmp;
+    one.stats.v = &f->stats.v[i];
+    one.stats.n = 1;
+    if (family_stats(&one) == (1u << k)) return i;
+  }
+  return -1;
+}
+
+static bool mentions(const Poly *p, const Sym *v) {
+  for (int i = 0; i < p->n; i++)
+    for (int j = 0; j < p->m[i]->nf; j++)
+      if (depends_on(p->m[i]->f[j].atom, v) || is_ref_to(p->m[i]->f[j].atom, v)) return true;
+  return false;
+}
+
+static bool term_counts(const LTerm *t, const Sym *v) {
+  if (v->rest) return t->stmt->kind == N_REST && ((Node *)t->stmt->a)->sym == v;
+  return true;
+}
+
+static IrExpr *ref_flat(Lower *l, const Atom *a, int k) {
+  static const PtrVec none = {0};
+  return flat_index(l, k, a->ref->kind == N_INDEX ? &a->ref->list : &none);
+}
+
+/* Scalar conjugate families: scatter the natural parameters of every
+ * element in one pass over the terms, then draw each free element. */
+static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
+  Sym *v = vp->var;
+  int k = var_index(l, v);
+  const Family *fam = vp->family;
+  int ns = fam->stats.n;
+  bool simplex = v->type->dom == D_SIMPLEX;
+  IrExpr *len = var_len(l, k);
+  IrExpr *etalen = simplex ? len : ir_bin(l->A, IR_MUL, len, ir_const_i(l->A, ns));
+  int eta = scratch(l, "eta", etalen);
+  /* zero */
+  int z = new_local(l, "i", IR_I64);
+  IrStmt *zf = ir_stmt(l->A, IS_FOR, v->span);
+  zf->local = z;
+  zf->lo = ir_const_i(l->A, 0);
+  zf->hi = ir_bin(l->A, IR_SUB, etalen, ir_const_i(l->A, 1));
+  IrStmt *zs = ir_stmt(l->A, IS_STORE, v->span);
+  zs->local = eta;
+  zs->index = ir_local(l->A, z, IR_I64);
+  zs->value = ir_const_f(l->A, 0);
+  vec_push(l->A, &zf->body, zs);
+  emit(l, zf);
+  for (int t = 0; t < terms->n; t++) {
+    const LTerm *term = terms->v[t];
+    if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
+    l->span = term->stmt->span;
+    for (int mi = 0; mi < term->poly->n; mi++) {
+      const Mono *m = term->poly->m[mi];
+      VRef refs[8];
+      int nr = mono_vrefs(m, v, refs, 8);
+      if (nr == 0) continue;
+      if (nr != 1 || !refs[0].atom || refs[0].stat == ST_COUNT) {
+        fail(l, arena_printf(l->A, "internal: unexpected use of '%s' in a conjugate term", v->name));
+        return;
+      }
+      int slot = simplex ? 0 : stat_slot(fam, refs[0].stat);
+      if (slot < 0) {
+        fail(l, arena_printf(l->A, "family '%s' has no slot for the statistic %s", fam->name,
+                             stat_name(refs[0].stat)));
+        return;
+      }
+      PtrVec *saved;
+      int nb = open_plates(l, term->stmt, &saved);
+      PtrVec *saved2;
+      int nb2 = open_binders(l, m->b, m->nb, &saved2);
+      IrExpr *idx = ref_flat(l, refs[0].atom, k);
+      if (!simplex) idx = ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, idx, ir_const_i(l->A, ns)),
+                                 ir_const_i(l->A, slot));
+      IrStmt *acc = ir_stmt(l->A, IS_ACC, term->stmt->span);
+      acc->local = eta;
+      acc->index = idx;
+      acc->value = mono_value(l, m, refs[0].factor);
+      emit(l, acc);
+      close_scope(l, nb2, saved2);
+      close_scope(l, nb, saved);
+    }
+  }
+  /* draw */
+  l->span = v->span;
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
+  f->local = e;
+  f->lo = ir_const_i(l->A, 0);
+  IrExpr *K = simplex ? size_expr(l, ((IrVarDesc *)l->mod->vars.v[k])->domain_arg) : NULL;
+  IrExpr *count = simplex ? ir_bin(l->A, IR_DIV, ir_to_f(l->A, len), ir_to_f(l->A, K)) : len;
+  f->hi = ir_bin(l->A, IR_SUB, ir_to_i(l->A, count), ir_const_i(l->A, 1));
+  emit(l, f);
+  IrExpr *E = ir_local(l->A, e, IR_I64);
+  IrExpr *first = simplex ? ir_bin(l->A, IR_MUL, E, K) : E;
+  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
+  c->cond = ir_free(l->A, k, first);
+  vec_push(l->A, &f->body, c);
+  IrStmt *d = ir_stmt(l->A, IS_FAMILY, v->span);
+  d->field = k;
+  d->index = first;
+  d->local = eta;
+  d->fn = fam->runtime;
+  d->nargs = simplex ? 2 : 1;
+  d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+  d->args[0] = simplex ? first : ir_bin(l->A, IR_MUL, E, ir_const_i(l->A, ns));
+  if (simplex) d->args[1] = K;
+  vec_push(l->A, &c->body, d);
+}
+
+/* Emit, for element `E` of v (the local e), the sum over the term instances
+ * that touch it of f(instance), calling `body` at each with the monomial and
+ * the reference positions equal to E.  Instances are found by inverting the
+ * plate index where the reference is a plate loop variable (plus or minus a
+ * constant); otherwise all instances are scanned with a guard. */
+typedef void (*TouchFn)(Lower *l, const Mono *m, const VRef *refs, int nr, int e, void *ctx);
+
+static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e, int *nbound) {
+  /* For each index position d of the reference: a plate loop variable of
+   * st (possibly ± constant) determines that loop variable from the element's
+   * d-th index. */
+  const IrVarDesc *vd = l->mod->vars.v[k];
+  if (ref->ref->kind != N_INDEX || ref->ref->list.n != vd->ndim) return false;
+  PtrVec *loops = (PtrVec *)&st->loops;
+  int assigned[16] = {0};
+  const Node *expr_of[16] = {0};
+  long long off_of[16] = {0};
+  int dpos[16] = {0};
+  if (loops->n > 16) return false;
+  for (int d = 0; d < ref->ref->list.n; d++) {
+    const Node *ix = ref->ref->list.v[d];
+    const Node *var = NULL;
+    long long off = 0;
+    if (ix->kind == N_NAME) var = ix;
+    else if (ix->kind == N_BINARY && (ix->op == '+' || ix->op == '-') && ix->a->kind == N_NAME &&
+             ix->b->kind == N_NUM) {
+      var = ix->a;
+      off = ix->op == '+' ? (long long)ix->b->num : -(long long)ix->b->num;
+    }
+    if (!var) return false;
+    int li = -1;
+    for (int j = 0; j < loops->n; j++)
+      if (((Node *)loops->v[j])->var == var->name) li = j;
+    if (li < 0 || assigned[li]) return false;
+    assigned[li] = 1;
+    expr_of[li] = ix;
+    off_of[li] = off;
+    dpos[li] = d;
+  }
+  /* loop variables of later loops may not appear in earlier loops' bounds
+   * when they are fixed; emit: fixed ones as SETs (with range and filter
+   * guards), free ones as FOR loops, in plate order */
+  *nbound = 0;
+  for (int j = 0; j < loops->n; j++) {
+    const Node *loop = loops->v[j];
+    int loc = new_local(l, loop->var, IR_I64);
+    if (assigned[j]) {
+      /* index d of element e: (e / stride_d) % dim_d + 1 */
+      IrExpr *stride = ir_const_i(l->A, 1);
+      for (int q = dpos[j] + 1; q < vd->ndim; q++) stride = ir_bin(l->A, IR_MUL, stride, size_expr(l, vd->dim[q]));
+      IrExpr *q = ir_bin(l->A, IR_DIV, ir_to_f(l->A, ir_local(l->A, e, IR_I64)), ir_to_f(l->A, stride));
+      IrExpr *idx = ir_bin(l->A, IR_REM, ir_to_i(l->A, q), size_expr(l, vd->dim[dpos[j]]));
+      idx = ir_bin(l->A, IR_ADD, idx, ir_const_i(l->A, 1 - off_of[j]));
+      IrStmt *s = ir_stmt(l->A, IS_SET, st->span);
+      s->local = loc;
+      s->value = idx;
+      emit(l, s);
+      bind(l, loop->var, loc);
+      (*nbound)++;
+      IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
+      IrExpr *in = ir_bin(l->A, IR_AND, ir_bin(l->A, IR_LE, lower_int(l, loop->b), ir_local(l->A, loc, IR_I64)),
+                          ir_bin(l->A, IR_LE, ir_local(l->A, loc, IR_I64), lower_int(l, loop->c)));
+      if (loop->d) in = ir_bin(l->A, IR_AND, in, lower_cond(l, loop->d));
+      g->cond = in;
+      emit(l, g);
+      l->out = &g->body;
+      (void)expr_of;
+    } else {
+      IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
+      f->local = loc;
+      f->lo = lower_int(l, loop->b);
+      f->hi = lower_int(l, loop->c);
+      emit(l, f);
+      bind(l, loop->var, loc);
+      (*nbound)++;
+      l->out = &f->body;
+      if (loop->d) {
+        IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
+        g->cond = lower_cond(l, loop->d);
+        emit(l, g);
+        l->out = &g->body;
+      }
+    }
+  }
+  return true;
+}
+
+static void add_vref(Lower *l, const Node *ref, const Sym *v, const Atom **out, int *n, int max) {
+  StrBuf kb = {0};
+  ast_unparse(&kb, ref);
+  for (int q = 0; q < *n; q++)
+    if (!strcmp(out[q]->key, kb.s)) {
+      sb_free(&kb);
+      return;
+    }
+  if (*n >= max) {
+    sb_free(&kb);
+    fail(l, arena_printf(l->A, "a term refers to too many elements of '%s'", v->name));
+    return;
+  }
+  Atom *ra = arena_alloc(l->A, sizeof *ra);
+  ra->kind = A_REF;
+  ra->ref = ref;
+  ra->var = (Sym *)v;
+  ra->key = arena_strdup(l->A, kb.s);
+  sb_free(&kb);
+  out[(*n)++] = ra;
+}
+
+/* References to v inside an AST node (indices included). */
+static void node_vrefs(Lower *l, const Node *e, const Sym *v, const Atom **out, int *n, int max) {
+  if (!e) return;
+  if ((e->kind == N_NAME && e->sym == v) ||
+      (e->kind == N_INDEX && e->a->kind == N_NAME && e->a->sym == v)) {
+    add_vref(l, e, v, out, n, max);
+    if (e->kind == N_NAME) return;
+  }
+  if (e->kind != N_NAME) {
+    node_vrefs(l, e->a, v, out, n, max);
+    node_vrefs(l, e->b, v, out, n, max);
+    node_vrefs(l, e->c, v, out, n, max);
+    node_vrefs(l, e->d, v, out, n, max);
+  }
+  for (int i = 0; i < e->list.n; i++) node_vrefs(l, e->list.v[i], v, out, n, max);
+}
+
+/* References to v inside an atom, recursively through function arguments. */
+static void collect_vrefs(Lower *l, const Atom *a, const Sym *v, const Atom **out, int *n, int max) {
+  if (a->kind == A_REF) {
+    if (a->ref) node_vrefs(l, a->ref, v, out, n, max);
+    return;
+  }
+  for (int i = 0; i < a->nargs; i++) {
+    const Poly *p = a->args[i];
+    for (int j = 0; j < p->n; j++)
+      for (int k = 0; k < p->m[j]->nf; k++) collect_vrefs(l, p->m[j]->f[k].atom, v, out, n, max);
+  }
+}
+
+/* Are all names in the reference's indices plate variables of st, sum
+ * binders of m, or data? */
+static bool ref_names_in_scope(const Node *e, const Node *st, const Mono *m) {
+  if (!e) return true;
+  if (e->kind == N_NAME) {
+    if (e->sym && e->sym->kind != SYM_LOOP && e->sym->kind != SYM_LOCAL) return true;
+    for (int i = 0; i < st->loops.n; i++)
+      if (((Node *)st->loops.v[i])->var == e->name) return true;
+    for (int i = 0; i < m->nb; i++)
+      if (m->b[i].var == e->name) return true;
+    return false;
+  }
+  if (!ref_names_in_scope(e->a, st, m)) return false;
+  for (int i = 0; i < e->list.n; i++)
+    if (!ref_names_in_scope(e->list.v[i], st, m)) return false;
+  if (e->kind != N_INDEX)
+    return ref_names_in_scope(e->b, st, m) && ref_names_in_scope(e->c, st, m) &&
+           ref_names_in_scope(e->d, st, m);
+  return true;
+}
+
+/* For every term instance touching element e of v: call fn.  Each
+ * (monomial, reference position r) pair is visited once, at instances where
+ * reference r is element e and no earlier reference position is. */
+static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn,
+                         void *ctx) {
+  for (int t = 0; t < terms->n; t++) {
+    const LTerm *term = terms->v[t];
+    if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
+    l->span = term->stmt->span;
+    for (int mi = 0; mi < term->poly->n; mi++) {
+      const Mono *m = term->poly->m[mi];
+      VRef refs[8];
+      int nr = mono_vrefs(m, v, refs, 8);
+      if (nr == 0) continue;
+      /* every reference to an element of v, anywhere in the monomial; a
+       * '| rest' conditional is a density of its left-hand side only */
+      const Atom *vatoms[8];
+      int nv = 0;
+      if (v->rest) add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
+      else
+        for (int i = 0; i < m->nf; i++) collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
+      (void)refs;
+      (void)nr;
+      if (nv == 0) continue; /* the monomial mentions v only through a sum inside a function */
+      /* a reference whose index uses a name bound inside a function's
+       * argument (log1p_exp(sum(... x[j] ...))) cannot be located per
+       * instance: then visit each instance once, for every element (a
+       * constant shift of the element's log density is harmless) */
+      bool inner = false;
+      for (int r = 0; r < nv && !inner; r++) inner = !ref_names_in_scope(vatoms[r]->ref, term->stmt, m);
+      if (inner) {
+        PtrVec *saved;
+        int nb = open_plates(l, term->stmt, &saved);
+        PtrVec *saved2;
+        int nb2 = open_binders(l, m->b, m->nb, &saved2);
+        fn(l, m, refs, nr, e, ctx);
+        close_scope(l, nb2, saved2);
+        close_scope(l, nb, saved);
+        continue;
+      }
+      for (int r = 0; r < nv; r++) {
+        PtrVec *saved = l->out;
+        int nb = 0;
+        bool inv = invert_index(l, term->stmt, vatoms[r], k, e, &nb);
+        if (!inv) {
+          l->out = saved;
+          unbind(l, nb);
+          nb = open_plates(l, term->stmt, &saved);
+          PtrVec *s2 = l->out;
+          (void)s2;
+        }
+        PtrVec *saved2;
+        int nb2 = open_binders(l, m->b, m->nb, &saved2);
+        /* guard: this position is element e, earlier ones are not */
+        IrExpr *g = ir_bin(l->A, IR_EQ, ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
+        for (int q = 0; q < r; q++)
+          g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
+        IrStmt *gs = ir_stmt(l->A, IS_IF, term->stmt->span);
+        gs->cond = g;
+        emit(l, gs);
+        PtrVec *saved3 = l->out;
+        l->out = &gs->body;
+        fn(l, m, refs, nr, e, ctx);
+        l->out = saved3;
+        close_scope(l, nb2, saved2);
+        unbind(l, nb);
+        l->out = saved;
+      }
+    }
+  }
+}
+
+typedef struct AccCtx {
+  int acc;  /* local: log density accumulator */
+} AccCtx;
+
+static void acc_logdens(Lower *l, const Mono *m, const VRef *refs, int nr, int e, void *vctx) {
+  (void)refs;
+  (void)nr;
+  (void)e;
+  AccCtx *c = vctx;
+  IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
+  s->local = c->acc;
+  s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, c->acc, IR_F64), mono_value(l, m, -1));
+  emit(l, s);
+}
+
+/* Enumerate a finite discrete element: log weight of each value. */
+static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
+  Sym *v = vp->var;
+  int k = var_index(l, v);
+  const IrVarDesc *vd = l->mod->vars.v[k];
+  IrExpr *K;
+  long long offset;
+  if (vd->domain == LD_CAT) {
+    K = size_expr(l, vd->domain_arg);
+    offset = 1;
+  } else {
+    K = ir_const_i(l->A, 2);
+    offset = vd->domain == LD_SPIN ? -1 : 0;
+  }
+  int w = scratch(l, "w", K);
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
+  f->local = e;
+  f->lo = ir_const_i(l->A, 0);
+  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
+  emit(l, f);
+  PtrVec *saved = l->out;
+  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
+  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+  vec_push(l->A, &f->body, c);
+  l->out = &c->body;
+  int kv = new_local(l, "kv", IR_I64);
+  IrStmt *kf = ir_stmt(l->A, IS_FOR, v->span);
+  kf->local = kv;
+  kf->lo = ir_const_i(l->A, 0);
+  kf->hi = ir_bin(l->A, IR_SUB, K, ir_const_i(l->A, 1));
+  emit(l, kf);
+  PtrVec *saved2 = l->out;
+  l->out = &kf->body;
+  /* set the element to the value */
+  IrStmt *set = ir_stmt(l->A, IS_STORE, v->span);
+  set->field = k;
+  set->index = ir_local(l->A, e, IR_I64);
+  IrExpr *val = ir_local(l->A, kv, IR_I64);
+  if (vd->domain == LD_SPIN) val = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), val), ir_const_i(l->A, 1));
+  else if (offset) val = ir_bin(l->A, IR_ADD, val, ir_const_i(l->A, offset));
+  set->value = val;
+  emit(l, set);
+  AccCtx ctx = {new_local(l, "lw", IR_F64)};
+  IrStmt *z = ir_stmt(l->A, IS_SET, v->span);
+  z->local = ctx.acc;
+  z->value = ir_const_f(l->A, 0);
+  emit(l, z);
+  for_touching(l, v, k, e, terms, acc_logdens, &ctx);
+  IrStmt *st = ir_stmt(l->A, IS_STORE, v->span);
+  st->local = w;
+  st->index = ir_local(l->A, kv, IR_I64);
+  st->value = ir_local(l->A, ctx.acc, IR_F64);
+  emit(l, st);
+  l->out = saved2;
+  IrStmt *d = ir_stmt(l->A, IS_CATDRAW, v->span);
+  d->field = k;
+  d->index = ir_local(l->A, e, IR_I64);
+  d->local = w;
+  d->nargs = 2;
+  d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+  d->args[0] = K;
+  d->args[1] = ir_const_i(l->A, offset);
+  emit(l, d);
+  if (vd->domain == LD_SPIN) { /* the draw gives -1 or 0 for kv = 0, 1: map to -1, +1 */
+    IrStmt *fx = ir_stmt(l->A, IS_STORE, v->span);
+    fx->field = k;
+    fx->index = ir_local(l->A, e, IR_I64);
+    fx->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2),
+                                            ir_bin(l->A, IR_ADD, load_var(l, k, ir_local(l->A, e, IR_I64)), ir_const_i(l->A, 1))),
+                       ir_const_i(l->A, 1));
+    emit(l, fx);
+  }
+  l->out = saved;
+}
+
+/* Slice: a log-density function of one element, and the draw. */
+static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int aux) {
+  Sym *v = vp->var;
+  int k = var_index(l, v);
+  IrFunc *sweep = l->fn;
+  PtrVec *sweep_out = l->out;
+  PtrVec bn = l->bind_name, bl = l->bind_local;
+  /* the log density function */
+  IrFunc *lf = arena_alloc(l->A, sizeof *lf);
+  lf->name = arena_printf(l->A, "logp_%s", v->name);
+  lf->ret = IR_F64;
+  vec_push(l->A, &l->mod->funcs, lf);
+  l->fn = lf;
+  l->out = &lf->body;
+  l->bind_name = (PtrVec){0};
+  l->bind_local = (PtrVec){0};
+  int pe = ir_add_local(l->A, lf, "e", IR_I64);
+  int px = ir_add_local(l->A, lf, "x", IR_F64);
+  lf->nparams = 2;
+  IrStmt *set = ir_stmt(l->A, IS_STORE, v->span);
+  set->field = k;
+  set->index = ir_local(l->A, pe, IR_I64);
+  set->value = ir_local(l->A, px, IR_F64);
+  emit(l, set);
+  AccCtx ctx = {new_local(l, "lp", IR_F64)};
+  IrStmt *z = ir_stmt(l->A, IS_SET, v->span);
+  z->local = ctx.acc;
+  z->value = ir_const_f(l->A, 0);
+  emit(l, z);
+  for_touching(l, v, k, pe, terms, acc_logdens, &ctx);
+  IrStmt *r = ir_stmt(l->A, IS_RETURN, v->span);
+  r->value = ir_local(l->A, ctx.acc, IR_F64);
+  emit(l, r);
+  /* back to the sweep */
+  l->fn = sweep;
+  l->out = sweep_out;
+  l->bind_name = bn;
+  l->bind_local = bl;
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
+  f->local = e;
+  f->lo = ir_const_i(l->A, 0);
+  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
+  emit(l, f);
+  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
+  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+  vec_push(l->A, &f->body, c);
+  IrStmt *d = ir_stmt(l->A, IS_SLICE, v->span);
+  d->field = k;
+  d->index = ir_local(l->A, e, IR_I64);
+  d->fn = lf->name;
+  /* slice domain kind: lvm_slice_kind REAL=0, POS=1, UNIT=2 */
+  Domain dom = v->type->dom;
+  d->local = dom == D_POS ? 1 : dom == D_UNIT ? 2 : 0;
+  d->nargs = 1;
+  d->args = arena_alloc(l->A, sizeof(IrExpr *));
+  d->args[0] = ir_const_i(l->A, aux);
+  vec_push(l->A, &c->body, d);
+}
+
+/* Hidden per-element state for slice sampling: 4 doubles per element. */
+static int add_aux(Lower *l, const Sym *v) {
+  int k = var_index(l, v);
+  const IrVarDesc *vd = l->mod->vars.v[k];
+  IrVarDesc *a = arena_alloc(l->A, sizeof *a);
+  a->name = arena_printf(l->A, "__slice_%s", v->name);
+  a->kind = VK_AUX;
+  a->domain = LD_REAL;
+  a->ndim = vd->ndim + 1;
+  for (int d = 0; d < vd->ndim; d++) a->dim[d] = vd->dim[d];
+  a->dim[vd->ndim] = add_size(l, "4", -1, 0, 4);
+  a->domain_arg = -1;
+  vec_push(l->A, &l->mod->vars, a);
+  /* not an IR field: only the backend's slice call touches it, by index */
+  return l->mod->vars.n - 1;
+}
+
+/* A variable the sweep cannot update: fine as long as the data give it in
+ * full; otherwise the executable stops with this message. */
+static void lower_unsupported(Lower *l, const Sym *v, const char *why) {
+  int k = var_index(l, v);
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
+  f->local = e;
+  f->lo = ir_const_i(l->A, 0);
+  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
+  emit(l, f);
+  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
+  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+  vec_push(l->A, &f->body, c);
+  IrStmt *x = ir_stmt(l->A, IS_FAIL, v->span);
+  x->fn = arena_printf(l->A, "'%s' is not given in full by the data, and lvmc cannot sample it yet: %s",
+                       v->name, why);
+  vec_push(l->A, &c->body, x);
+}
+
+static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
+  new_func(l, "sweep", IR_I64);
+  for (int i = 0; i < l->plan->vars.n; i++) {
+    const VarPlan *vp = l->plan->vars.v[i];
+    l->span = vp->var->span;
+    switch (vp->kind) {
+    case UPD_CONJUGATE: {
+      const char *rt = vp->family->runtime;
+      bool scalar_family = rt && (!strcmp(rt, "normal") || !strcmp(rt, "gamma") ||
+                                  !strcmp(rt, "invgamma") || !strcmp(rt, "beta"));
+      bool dirichlet = rt && !strcmp(rt, "dirichlet");
+      if (vp->coupled) {
+        lower_unsupported(l, vp->var, "conjugate updates of coupled elements are not generated yet");
+      } else if (scalar_family || dirichlet) {
+        lower_conjugate_scatter(l, vp, terms);
+      } else {
+        lower_unsupported(l, vp->var, arena_printf(l->A, "the %s family is not generated yet", vp->family->name));
+      }
+      break;
+    }
+    case UPD_ENUMERATE: lower_enumerate(l, vp, terms); break;
+    case UPD_SLICE: {
+      if (vp->var->type->nstruct > 0) {
+        lower_unsupported(l, vp->var, "slice updates of vector elements are not generated yet");
+        break;
+      }
+      lower_slice(l, vp, terms, l->aux_of[var_index(l, vp->var)]);
+      break;
+    }
+    default:
+      lower_unsupported(l, vp->var, vp->reason ? vp->reason : "no update exists");
+      break;
+    }
+  }
+  lower_deterministic(l, order);
+  IrStmt *r = ir_stmt(l->A, IS_RETURN, NO_SPAN);
+  r->value = ir_const_i(l->A, 0);
+  emit(l, r);
+}
+
+IrModule *lower_model(Compilation *c, Plan *plan) {
+  Lower l = {0};
+  l.A = &c->arena;
+  l.comp = c;
+  l.m = c->model;
+  l.plan = plan;
+  l.ok = 1;
+  l.pc = (PolyCtx){&c->arena, c->model, POLY_MAX_MONOS, false, 0, 1000, true};
+  l.mod = arena_alloc(l.A, sizeof *l.mod);
+  l.mod->model = c->model->name ? c->model->name : "model";
+  Source *src = diags_source(&c->diags, c->user_src);
+  l.mod->source = src ? src->name : "?";
+  build_tables(&l);
+  if (!l.ok) return NULL;
+  /* hidden slice state */
+  l.aux_of = arena_alloc(l.A, sizeof(int) * (size_t)(l.nsyms + 1));
+  for (int i = 0; i < l.nsyms; i++) l.aux_of[i] = -1;
+  for (int i = 0; i < plan->vars.n; i++) {
+    VarPlan *vp = plan->vars.v[i];
+    if (vp->kind == UPD_SLICE) l.aux_of[var_index(&l, vp->var)] = add_aux(&l, vp->var);
+  }
+  PtrVec terms = collect_terms(&l);
+  PtrVec order = statement_order(&l);
+  lower_log_joint(&l, &terms);
+  lower_prior(&l, "init", false, &order);
+  lower_prior(&l, "simulate", true, &order);
+  lower_sweep(&l, &terms, &order);
+  if (!l.ok) return NULL;
+  return l.mod;
+}
