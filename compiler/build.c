@@ -100,7 +100,7 @@ int lvmc_build(Compilation *c, const BuildOptions *o) {
   if (!cc || !*cc) cc = "cc";
   char *incflag = malloc(strlen(inc) + 3);
   sprintf(incflag, "-I%s", inc);
-  char *argv[] = {(char *)cc, "-std=c17", "-O2", "-ffp-contract=off", "-fno-fast-math", "-w",
+  char *argv[] = {(char *)cc, "-std=c17", "-O2", "-ffp-contract=off", "-fno-math-errno", "-w",
                   incflag, csrc, (char *)lib, "-ljansson", "-lopenblas", "-llapacke",
                   "-lm", "-lpthread", "-o", tmp_out, NULL};
   int rc = run(argv, o->verbose);

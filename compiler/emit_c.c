@@ -81,7 +81,7 @@ static void expr(E *e, const IrExpr *x) {
   default: break;
   }
   static const char *ops[IR_OP_COUNT] = {[IR_ADD] = "+", [IR_SUB] = "-", [IR_MUL] = "*",
-                                         [IR_DIV] = "/", [IR_REM] = "%", [IR_LT] = "<",
+                                         [IR_DIV] = "/", [IR_REM] = "%", [IR_IDIV] = "/", [IR_LT] = "<",
                                          [IR_LE] = "<=", [IR_EQ] = "==", [IR_NE] = "!=",
                                          [IR_AND] = "&&", [IR_OR] = "||"};
   bool cmp = x->op == IR_LT || x->op == IR_LE || x->op == IR_EQ || x->op == IR_NE ||

@@ -77,12 +77,16 @@ IrExpr *ir_bin(Arena *a, IrOp op, IrExpr *x, IrExpr *y) {
     x = ir_to_f(a, x);
     y = ir_to_f(a, y);
   }
-  if (op == IR_DIV) {
+  if (op == IR_IDIV || op == IR_REM) {
+    x = ir_to_i(a, x);
+    y = ir_to_i(a, y);
+  } else if (op == IR_DIV) {
     x = ir_to_f(a, x);
     y = ir_to_f(a, y);
   }
   /* fold the common constant cases */
-  if (x->op == IR_CONST_I && y->op == IR_CONST_I && !cmp && op != IR_DIV && op != IR_REM) {
+  if (x->op == IR_CONST_I && y->op == IR_CONST_I && !cmp && op != IR_DIV && op != IR_REM &&
+      op != IR_IDIV) {
     long long v = op == IR_ADD ? x->i + y->i : op == IR_SUB ? x->i - y->i : x->i * y->i;
     return ir_const_i(a, v);
   }

@@ -42,6 +42,7 @@ typedef enum IrType { IR_VOID = 0, IR_F64, IR_I64 } IrType;
   X(MUL, 2)                                                                   \
   X(DIV, 2)                                                                   \
   X(REM, 2)       /* i64 only */                                              \
+  X(IDIV, 2)      /* i64 only: truncating division */                                              \
   X(LT, 2)        /* comparisons give i64 0/1 */                              \
   X(LE, 2)                                                                    \
   X(EQ, 2)                                                                    \

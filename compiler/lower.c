@@ -29,6 +29,14 @@ typedef struct Lower {
   int ok;
   Span span;            /* statement being lowered, for messages */
   int *aux_of;          /* var index -> hidden slice-state variable, or -1 */
+  /* enumeration: a reference replaced by a value, and per-value tables */
+  const char *override_key;
+  IrExpr *override_val;
+  PtrVec memo_key;      /* const char*: atom keys with a per-value table */
+  PtrVec memo_tab;      /* (intptr_t) scratch local of the table */
+  PtrVec memo_ref_of;   /* const char*: the element reference each table is for */
+  const char *memo_ref; /* the reference inverted at this point (tables valid for it) */
+  int memo_kv;          /* local holding the value index while enumerating */
 } Lower;
 
 static void fail(Lower *l, const char *what) {
@@ -241,6 +249,13 @@ static IrExpr *load_var(Lower *l, int k, IrExpr *flat) {
 
 static IrExpr *lower_ref(Lower *l, const Node *ref) {
   const Node *base = ref->kind == N_INDEX ? ref->a : ref;
+  if (l->override_key) {
+    StrBuf kb = {0};
+    ast_unparse(&kb, ref);
+    bool hit = !strcmp(kb.s, l->override_key);
+    sb_free(&kb);
+    if (hit) return l->override_val;
+  }
   if (base->kind != N_NAME) {
     fail(l, "an indexed expression the code generator cannot lower yet");
     return ir_const_f(l->A, 0);
@@ -313,7 +328,13 @@ static const char *c_function(const char *f) {
 /* IR for one factor atom^power. */
 static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
   IrExpr *x;
-  if (a->kind == A_REF) x = ir_to_f(l->A, lower_ref(l, a->ref));
+  int memo = -1;
+  if (a->kind != A_REF && l->memo_kv >= 0 && !l->override_key && l->memo_ref)
+    for (int i = 0; i < l->memo_key.n; i++)
+      if (!strcmp(l->memo_key.v[i], a->key) && !strcmp(l->memo_ref_of.v[i], l->memo_ref))
+        memo = (int)(intptr_t)l->memo_tab.v[i];
+  if (memo >= 0) x = ir_scratch(l->A, memo, ir_local(l->A, l->memo_kv, IR_I64));
+  else if (a->kind == A_REF) x = ir_to_f(l->A, lower_ref(l, a->ref));
   else if (a->kind == A_PAREN) x = lower_poly(l, a->args[0]);
   else if (!strcmp(a->fname, "eq") && a->nargs == 2) {
     x = ir_select(l->A, ir_bin(l->A, IR_EQ, lower_poly(l, a->args[0]), lower_poly(l, a->args[1])),
@@ -934,7 +955,7 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
   f->local = e;
   f->lo = ir_const_i(l->A, 0);
   IrExpr *K = simplex ? size_expr(l, ((IrVarDesc *)l->mod->vars.v[k])->domain_arg) : NULL;
-  IrExpr *count = simplex ? ir_bin(l->A, IR_DIV, ir_to_f(l->A, len), ir_to_f(l->A, K)) : len;
+  IrExpr *count = simplex ? ir_bin(l->A, IR_IDIV, len, K) : len;
   f->hi = ir_bin(l->A, IR_SUB, ir_to_i(l->A, count), ir_const_i(l->A, 1));
   emit(l, f);
   IrExpr *E = ir_local(l->A, e, IR_I64);
@@ -1001,12 +1022,17 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
     const Node *loop = loops->v[j];
     int loc = new_local(l, loop->var, IR_I64);
     if (assigned[j]) {
-      /* index d of element e: (e / stride_d) % dim_d + 1 */
-      IrExpr *stride = ir_const_i(l->A, 1);
-      for (int q = dpos[j] + 1; q < vd->ndim; q++) stride = ir_bin(l->A, IR_MUL, stride, size_expr(l, vd->dim[q]));
-      IrExpr *q = ir_bin(l->A, IR_DIV, ir_to_f(l->A, ir_local(l->A, e, IR_I64)), ir_to_f(l->A, stride));
-      IrExpr *idx = ir_bin(l->A, IR_REM, ir_to_i(l->A, q), size_expr(l, vd->dim[dpos[j]]));
-      idx = ir_bin(l->A, IR_ADD, idx, ir_const_i(l->A, 1 - off_of[j]));
+      /* index d of element e: (e / stride_d) % dim_d + 1 (just e + 1 for a vector) */
+      IrExpr *idx;
+      if (vd->ndim == 1) {
+        idx = ir_bin(l->A, IR_ADD, ir_local(l->A, e, IR_I64), ir_const_i(l->A, 1 - off_of[j]));
+      } else {
+        IrExpr *stride = ir_const_i(l->A, 1);
+        for (int q = dpos[j] + 1; q < vd->ndim; q++) stride = ir_bin(l->A, IR_MUL, stride, size_expr(l, vd->dim[q]));
+        IrExpr *q = ir_bin(l->A, IR_IDIV, ir_local(l->A, e, IR_I64), stride);
+        idx = dpos[j] == 0 ? q : ir_bin(l->A, IR_REM, q, size_expr(l, vd->dim[dpos[j]]));
+        idx = ir_bin(l->A, IR_ADD, idx, ir_const_i(l->A, 1 - off_of[j]));
+      }
       IrStmt *s = ir_stmt(l->A, IS_SET, st->span);
       s->local = loc;
       s->value = idx;
@@ -1070,6 +1096,9 @@ static void node_vrefs(Lower *l, const Node *e, const Sym *v, const Atom **out, 
       (e->kind == N_INDEX && e->a->kind == N_NAME && e->a->sym == v)) {
     add_vref(l, e, v, out, n, max);
     if (e->kind == N_NAME) return;
+    /* z[t] found: look inside its indices only, not at the base name */
+    for (int i = 0; i < e->list.n; i++) node_vrefs(l, e->list.v[i], v, out, n, max);
+    return;
   }
   if (e->kind != N_NAME) {
     node_vrefs(l, e->a, v, out, n, max);
@@ -1114,20 +1143,66 @@ static bool ref_names_in_scope(const Node *e, const Node *st, const Mono *m) {
   return true;
 }
 
-/* For every term instance touching element e of v: call fn.  Each
- * (monomial, reference position r) pair is visited once, at instances where
- * reference r is element e and no earlier reference position is. */
+/* For every term instance touching element e of v: call fn.  Monomials of
+ * a term that refer to the same elements of v are visited together (one
+ * index inversion and one guard for all of them); each (group, reference
+ * position r) is visited at the instances where reference r is element e
+ * and no earlier position is. */
+static void visit_group(Lower *l, const LTerm *term, const Mono **ms, int nm, const Atom **vatoms,
+                        int nv, int k, int e, TouchFn fn, void *ctx) {
+  for (int r = 0; r < nv; r++) {
+    PtrVec *saved = l->out;
+    int nb = 0;
+    bool inv = invert_index(l, term->stmt, vatoms[r], k, e, &nb);
+    if (!inv) {
+      l->out = saved;
+      unbind(l, nb);
+      nb = open_plates(l, term->stmt, &saved);
+    }
+    /* binders are shared by the group (groups of binder-free monomials,
+     * or a single monomial) */
+    PtrVec *saved2;
+    int nb2 = open_binders(l, ms[0]->b, ms[0]->nb, &saved2);
+    IrExpr *g = ir_bin(l->A, IR_EQ, ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
+    for (int q = 0; q < r; q++)
+      g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
+    IrStmt *gs = ir_stmt(l->A, IS_IF, term->stmt->span);
+    gs->cond = g;
+    emit(l, gs);
+    PtrVec *saved3 = l->out;
+    l->out = &gs->body;
+    const char *save_ref = l->memo_ref;
+    l->memo_ref = inv && nv == 1 ? vatoms[0]->key : NULL;
+    for (int i = 0; i < nm; i++) fn(l, ms[i], NULL, 0, e, ctx);
+    l->memo_ref = save_ref;
+    l->out = saved3;
+    close_scope(l, nb2, saved2);
+    unbind(l, nb);
+    l->out = saved;
+  }
+}
+
+static const char *vref_signature(Lower *l, const Atom **vatoms, int nv) {
+  StrBuf b = {0};
+  for (int i = 0; i < nv; i++) sb_printf(&b, "%s|", vatoms[i]->key);
+  const char *r = arena_strdup(l->A, b.s ? b.s : "");
+  sb_free(&b);
+  return r;
+}
+
 static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn,
                          void *ctx) {
   for (int t = 0; t < terms->n; t++) {
     const LTerm *term = terms->v[t];
     if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
-    for (int mi = 0; mi < term->poly->n; mi++) {
+    int n = term->poly->n;
+    const Mono **gm = arena_alloc(l->A, sizeof(Mono *) * (size_t)(n + 1));
+    const char **sig = arena_alloc(l->A, sizeof(char *) * (size_t)(n + 1));
+    char *done = arena_alloc(l->A, (size_t)n + 1);
+    for (int mi = 0; mi < n; mi++) {
+      if (done[mi]) continue;
       const Mono *m = term->poly->m[mi];
-      VRef refs[8];
-      int nr = mono_vrefs(m, v, refs, 8);
-      if (nr == 0) continue;
       /* every reference to an element of v, anywhere in the monomial; a
        * '| rest' conditional is a density of its left-hand side only */
       const Atom *vatoms[8];
@@ -1135,9 +1210,7 @@ static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *ter
       if (v->rest) add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
       else
         for (int i = 0; i < m->nf; i++) collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
-      (void)refs;
-      (void)nr;
-      if (nv == 0) continue; /* the monomial mentions v only through a sum inside a function */
+      if (nv == 0) continue; /* does not mention v */
       /* a reference whose index uses a name bound inside a function's
        * argument (log1p_exp(sum(... x[j] ...))) cannot be located per
        * instance: then visit each instance once, for every element (a
@@ -1149,38 +1222,122 @@ static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *ter
         int nb = open_plates(l, term->stmt, &saved);
         PtrVec *saved2;
         int nb2 = open_binders(l, m->b, m->nb, &saved2);
-        fn(l, m, refs, nr, e, ctx);
+        fn(l, m, NULL, 0, e, ctx);
         close_scope(l, nb2, saved2);
         close_scope(l, nb, saved);
         continue;
       }
-      for (int r = 0; r < nv; r++) {
-        PtrVec *saved = l->out;
-        int nb = 0;
-        bool inv = invert_index(l, term->stmt, vatoms[r], k, e, &nb);
-        if (!inv) {
-          l->out = saved;
-          unbind(l, nb);
-          nb = open_plates(l, term->stmt, &saved);
-          PtrVec *s2 = l->out;
-          (void)s2;
+      /* the group: later binder-free monomials with the same references */
+      int ng = 0;
+      gm[ng++] = m;
+      if (m->nb == 0) {
+        const char *s0 = vref_signature(l, vatoms, nv);
+        for (int mj = mi + 1; mj < n; mj++) {
+          const Mono *o = term->poly->m[mj];
+          if (done[mj] || o->nb) continue;
+          const Atom *oa[8];
+          int on = 0;
+          if (v->rest) add_vref(l, term->stmt->a, v, oa, &on, 8);
+          else
+            for (int i = 0; i < o->nf; i++) collect_vrefs(l, o->f[i].atom, v, oa, &on, 8);
+          if (on == 0) continue;
+          if (!sig[mj]) sig[mj] = vref_signature(l, oa, on);
+          if (!strcmp(sig[mj], s0)) {
+            gm[ng++] = o;
+            done[mj] = 1;
+          }
         }
-        PtrVec *saved2;
-        int nb2 = open_binders(l, m->b, m->nb, &saved2);
-        /* guard: this position is element e, earlier ones are not */
-        IrExpr *g = ir_bin(l->A, IR_EQ, ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
-        for (int q = 0; q < r; q++)
-          g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
-        IrStmt *gs = ir_stmt(l->A, IS_IF, term->stmt->span);
-        gs->cond = g;
-        emit(l, gs);
-        PtrVec *saved3 = l->out;
-        l->out = &gs->body;
-        fn(l, m, refs, nr, e, ctx);
-        l->out = saved3;
-        close_scope(l, nb2, saved2);
-        unbind(l, nb);
+      }
+      visit_group(l, term, gm, ng, vatoms, nv, k, e, fn, ctx);
+    }
+  }
+}
+
+/* Free of the plate and binder names of (st, m) outside the subtree whose
+ * text is rkey? */
+static bool node_invariant(const Node *e, const char *rkey, const Node *st, const Mono *m) {
+  if (!e) return true;
+  if (e->kind == N_INDEX || e->kind == N_NAME) {
+    StrBuf kb = {0};
+    ast_unparse(&kb, e);
+    bool hit = !strcmp(kb.s, rkey);
+    sb_free(&kb);
+    if (hit) return true;
+  }
+  if (e->kind == N_NAME) {
+    for (int i = 0; i < st->loops.n; i++)
+      if (((Node *)st->loops.v[i])->var == e->name) return false;
+    for (int i = 0; i < m->nb; i++)
+      if (m->b[i].var == e->name) return false;
+    return true;
+  }
+  if (!node_invariant(e->a, rkey, st, m) || !node_invariant(e->b, rkey, st, m) ||
+      !node_invariant(e->c, rkey, st, m) || !node_invariant(e->d, rkey, st, m))
+    return false;
+  for (int i = 0; i < e->list.n; i++)
+    if (!node_invariant(e->list.v[i], rkey, st, m)) return false;
+  return true;
+}
+
+static bool atom_invariant(const Atom *a, const char *rkey, const Node *st, const Mono *m) {
+  if (a->kind == A_REF) return a->ref ? node_invariant(a->ref, rkey, st, m) : false;
+  for (int i = 0; i < a->nargs; i++) {
+    const Poly *p = a->args[i];
+    for (int j = 0; j < p->n; j++)
+      for (int q = 0; q < p->m[j]->nf; q++)
+        if (!atom_invariant(p->m[j]->f[q].atom, rkey, st, m)) return false;
+  }
+  return true;
+}
+
+/* Before enumerating v: for every function atom (log(pi[z[n]])) whose value
+ * depends on its instance only through the one element of v it refers to,
+ * a table of its value for each of v's K values.  value(kv) maps the index
+ * to v's value. */
+static void precompute_tables(Lower *l, const Sym *v, const PtrVec *terms, IrExpr *K,
+                              IrExpr *(*value)(Lower *, int kv, void *), void *vctx) {
+  l->memo_key.n = l->memo_tab.n = l->memo_ref_of.n = 0;
+  for (int t = 0; t < terms->n; t++) {
+    const LTerm *term = terms->v[t];
+    if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
+    for (int mi = 0; mi < term->poly->n; mi++) {
+      const Mono *m = term->poly->m[mi];
+      if (m->nb) continue;
+      const Atom *vatoms[8];
+      int nv = 0;
+      if (v->rest) add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
+      else
+        for (int i = 0; i < m->nf; i++) collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
+      if (nv != 1) continue;
+      const char *rkey = vatoms[0]->key;
+      for (int i = 0; i < m->nf; i++) {
+        const Atom *a = m->f[i].atom;
+        if (a->kind == A_REF || !depends_on(a, v) || !atom_invariant(a, rkey, term->stmt, m)) continue;
+        bool have = false;
+        for (int q = 0; q < l->memo_key.n && !have; q++)
+          have = !strcmp(l->memo_key.v[q], a->key) && !strcmp(l->memo_ref_of.v[q], rkey);
+        if (have) continue;
+        int tab = scratch(l, "tab", K);
+        int kv = new_local(l, "kv", IR_I64);
+        IrStmt *f = ir_stmt(l->A, IS_FOR, term->stmt->span);
+        f->local = kv;
+        f->lo = ir_const_i(l->A, 0);
+        f->hi = ir_bin(l->A, IR_SUB, K, ir_const_i(l->A, 1));
+        emit(l, f);
+        PtrVec *saved = l->out;
+        l->out = &f->body;
+        l->override_key = rkey;
+        l->override_val = value(l, kv, vctx);
+        IrStmt *st = ir_stmt(l->A, IS_STORE, term->stmt->span);
+        st->local = tab;
+        st->index = ir_local(l->A, kv, IR_I64);
+        st->value = lower_atom(l, a, 1);
+        emit(l, st);
+        l->override_key = NULL;
         l->out = saved;
+        vec_push(l->A, &l->memo_key, (void *)a->key);
+        vec_push(l->A, &l->memo_tab, (void *)(intptr_t)tab);
+        vec_push(l->A, &l->memo_ref_of, (void *)rkey);
       }
     }
   }
@@ -1201,6 +1358,20 @@ static void acc_logdens(Lower *l, const Mono *m, const VRef *refs, int nr, int e
   emit(l, s);
 }
 
+typedef struct ValueMap {
+  int domain;
+  long long offset;
+} ValueMap;
+
+/* v's value for value index kv: cat kv + 1, bin kv, spin 2 kv - 1 */
+static IrExpr *enum_value(Lower *l, int kv, void *vctx) {
+  const ValueMap *vm = vctx;
+  IrExpr *x = ir_local(l->A, kv, IR_I64);
+  if (vm->domain == LD_SPIN)
+    return ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), x), ir_const_i(l->A, 1));
+  return vm->offset ? ir_bin(l->A, IR_ADD, x, ir_const_i(l->A, vm->offset)) : x;
+}
+
 /* Enumerate a finite discrete element: log weight of each value. */
 static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   Sym *v = vp->var;
@@ -1216,6 +1387,8 @@ static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
     offset = vd->domain == LD_SPIN ? -1 : 0;
   }
   int w = scratch(l, "w", K);
+  ValueMap vm = {vd->domain, offset};
+  precompute_tables(l, v, terms, K, enum_value, &vm);
   int e = new_local(l, "e", IR_I64);
   IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
   f->local = e;
@@ -1249,7 +1422,9 @@ static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   z->local = ctx.acc;
   z->value = ir_const_f(l->A, 0);
   emit(l, z);
+  l->memo_kv = kv;
   for_touching(l, v, k, e, terms, acc_logdens, &ctx);
+  l->memo_kv = -1;
   IrStmt *st = ir_stmt(l->A, IS_STORE, v->span);
   st->local = w;
   st->index = ir_local(l->A, kv, IR_I64);
@@ -1421,6 +1596,7 @@ IrModule *lower_model(Compilation *c, Plan *plan) {
   l.plan = plan;
   l.ok = 1;
   l.pc = (PolyCtx){&c->arena, c->model, POLY_MAX_MONOS, false, 0, 1000, true};
+  l.memo_kv = -1;
   l.mod = arena_alloc(l.A, sizeof *l.mod);
   l.mod->model = c->model->name ? c->model->name : "model";
   Source *src = diags_source(&c->diags, c->user_src);
