@@ -100,8 +100,16 @@ int lvmc_build(Compilation *c, const BuildOptions *o) {
   if (!cc || !*cc) cc = "cc";
   char *incflag = malloc(strlen(inc) + 3);
   sprintf(incflag, "-I%s", inc);
+  /* an lvmc built with sanitizers links the runtime built with them: the
+   * generated program must be built the same way (the test suite's ASan
+   * build then checks generated code too) */
+#if defined(__SANITIZE_ADDRESS__)
+  const char *san = "-fsanitize=address,undefined";
+#else
+  const char *san = "-fno-sanitize=all";
+#endif
   char *argv[] = {(char *)cc, "-std=c17", "-O2", "-ffp-contract=off", "-fno-math-errno", "-w",
-                  incflag, csrc, (char *)lib, "-ljansson", "-lopenblas", "-llapacke",
+                  (char *)san, incflag, csrc, (char *)lib, "-ljansson", "-lopenblas", "-llapacke",
                   "-lm", "-lpthread", "-o", tmp_out, NULL};
   int rc = run(argv, o->verbose);
   unlink(csrc);
