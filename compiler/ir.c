@@ -155,6 +155,11 @@ static void dump_expr(FILE *f, const IrModule *m, const IrFunc *fn, const IrExpr
     dump_expr(f, m, fn, e->args[0]);
     fputc(']', f);
     return;
+  case IR_FREE:
+    fprintf(f, "(FREE @%s ", ((IrField *)m->fields.v[e->field])->name);
+    dump_expr(f, m, fn, e->args[0]);
+    fputc(')', f);
+    return;
   default: break;
   }
   fprintf(f, "(%s", e->op == IR_CALL ? e->fn : ir_op_name(e->op));

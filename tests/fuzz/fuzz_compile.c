@@ -1,5 +1,6 @@
 /* Fuzz target: the compile-from-buffer entry point (parse, semantic
- * analysis and, for models without errors, the conjugacy analysis) must
+ * analysis and, for models without errors, the conjugacy analysis and the
+ * lowering to the IR, whose invariants are checked) must
  * never crash, hang, leak or assert on any input.
  *
  * Built two ways:
@@ -14,6 +15,7 @@
 
 #include "compile.h"
 #include "conj.h"
+#include "lower.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 100000) return 0;
   Compilation *c = compilation_new();
   if (!c) return 0;
-  if (compile_buffer(c, "fuzz.lvm", (const char *)data, size, STAGE_SEMA) == 0 && c->model)
-    conj_analyse(c);
+  if (compile_buffer(c, "fuzz.lvm", (const char *)data, size, STAGE_SEMA) == 0 && c->model) {
+    IrModule *m = lower_model(c, conj_analyse(c));
+    if (m && ir_check(m, stderr) != 0) abort(); /* generated IR must be well formed */
+  }
   /* render into a memory stream to exercise the renderer too */
   char *buf = NULL;
   size_t len = 0;

@@ -1,0 +1,1 @@
+--dump=ir examples/beta_binomial.lvm
