@@ -155,6 +155,23 @@ if ch:
     check("beta_bernoulli_missing imputed y.5", abs(m - a / (a + b)) < 4 * se,
           f"got {m:.5f} +- {se:.3g}, exact {a / (a + b):.5f}")
 
+# inverse gamma prior on a variance
+ch = run("invgamma")
+if ch:
+    y = [0.4, -1.1, 0.7, 1.6, -0.2]
+    a, b = 3.0 + len(y) / 2, 2.0 + sum(v * v for v in y) / 2
+    expect("invgamma", ch, "v", b / (a - 1), b * b / ((a - 1) ** 2 * (a - 2)))
+
+# pumps (BUGS Examples vol. 1): the published posterior means are Monte
+# Carlo estimates themselves (WinBUGS, 10,000 iterations); their error is
+# taken as 0.005 and combined with ours
+ch = run("pumps")
+if ch:
+    for col, ref in (("alpha", 0.6951), ("beta", 0.9227), ("theta.1", 0.05979), ("theta.10", 1.984)):
+        m, se = mean_mcse(ch, lambda c, col=col: c[col])
+        tol = 4 * math.sqrt(se * se + 0.005 ** 2)
+        check(f"pumps {col} vs BUGS", abs(m - ref) < tol, f"got {m:.4f} +- {se:.3g}, BUGS {ref}")
+
 # determinism: the same seed gives the same draws, with 1 or 2 threads
 exe = build("gamma_poisson")
 if exe:
