@@ -166,7 +166,7 @@ def main():
         if x.get("failed"):
             w("| %s | | | | | | | | FAILED (exit %d) | |" % (r["label"], r["status"]))
             continue
-        sysname = "JAGS" if x["system"] == "jags" else (
+        sysname = "JAGS" if x["system"] == "jags" else "**lvmc**" if x["system"] == "lvmc" else (
             "C reference" + (" (z via lvm_categorical_logit_draw)"
                              if x.get("zdraw") == "runtime" else ""))
         spd = x["sec_per_1000_sweeps"] / 1000.0
@@ -195,6 +195,30 @@ def main():
             g(c["min_ess_per_sec"] / j["min_ess_per_sec"]),
             g((j["compile_s"] + j["sec_per_1000_sweeps"]) / c["sec_per_1000_sweeps"])))
     w("")
+
+    lv_by_n = {r["r"]["N"]: r for r in gmm if r["r"].get("system") == "lvmc"}
+    if lv_by_n:
+        w("lvmc against JAGS and the hand-written C at the same N (time per sweep: "
+          "JAGS ÷ lvmc and lvmc ÷ C; ESS/s: lvmc ÷ JAGS and lvmc ÷ C):")
+        w("")
+        w("| N | sweeps: lvmc faster than JAGS | sweeps: lvmc slower than C | ESS/s vs JAGS | ESS/s vs C | lvmc compile s |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for n in sorted(lv_by_n):
+            lv = lv_by_n[n]["r"]
+            if lv.get("failed"):
+                continue
+            j = jags_by_n.get(n, {}).get("r", {}) if n in jags_by_n else {}
+            c = ref_by_n.get(n, {}).get("r", {}) if n in ref_by_n else {}
+            def ratio(a, b):
+                return g(a / b) + "×" if a and b else "—"
+            w("| %s | %s | %s | %s | %s | %s |" % (
+                "{:,}".format(n),
+                ratio(j.get("sec_per_1000_sweeps"), lv["sec_per_1000_sweeps"]),
+                ratio(lv["sec_per_1000_sweeps"], c.get("sec_per_1000_sweeps")),
+                ratio(lv.get("min_ess_per_sec"), j.get("min_ess_per_sec")),
+                ratio(lv.get("min_ess_per_sec"), c.get("min_ess_per_sec")),
+                g(lv.get("compile_s"))))
+        w("")
 
     # ---- the other models (JAGS only) ---------------------------------------
     others = [r for r in rows if r["r"].get("model") not in ("gmm", None) or

@@ -94,6 +94,17 @@ run "jags eight_schools" "${R[@]}" eight_schools "$D/eight_schools.json" "$SMALL
 run "jags hmm T=100" "${R[@]}" hmm "$D/hmm_small.json" "$SMALL_ITER" "$SMALL_WARMUP" "$CHAINS" "$SEED"
 run "jags hmm T=1000" "${R[@]}" hmm "$D/hmm_T1000.json" "$JAGS_ITER" "$JAGS_WARMUP" "$CHAINS" "$SEED"
 
+# ---- lvmc -------------------------------------------------------------------
+ninja -C "$BUILD" compiler/lvmc runtime/liblvmrt.a >/dev/null
+L=(python3 bench/lvmc/run_lvmc.py "$BUILD/compiler/lvmc")
+for N in $gmm_ref_sizes; do
+  run "lvmc gmm N=$N" "${L[@]}" examples/gmm.lvm "$D/gmm_N$N.json" "$JAGS_ITER" "$JAGS_WARMUP" "$CHAINS" "$SEED"
+done
+run "lvmc pumps" "${L[@]}" examples/pumps.lvm "$D/pumps.json" "$SMALL_ITER" "$SMALL_WARMUP" "$CHAINS" "$SEED"
+run "lvmc eight_schools" "${L[@]}" examples/eight_schools.lvm "$D/eight_schools.json" "$SMALL_ITER" "$SMALL_WARMUP" "$CHAINS" "$SEED"
+run "lvmc hmm T=100" "${L[@]}" examples/hmm.lvm "$D/hmm_small.json" "$SMALL_ITER" "$SMALL_WARMUP" "$CHAINS" "$SEED"
+run "lvmc hmm T=1000" "${L[@]}" examples/hmm.lvm "$D/hmm_T1000.json" "$JAGS_ITER" "$JAGS_WARMUP" "$CHAINS" "$SEED"
+
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the report -------------------------------------------------------------

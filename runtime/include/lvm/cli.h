@@ -77,7 +77,8 @@ enum {
   LVM_OPT_TOL = 1u << 11,
   LVM_OPT_MAX_ITER = 1u << 12,
   LVM_OPT_RESTARTS = 1u << 13,
-  LVM_OPT_TRACE = 1u << 14
+  LVM_OPT_TRACE = 1u << 14,
+  LVM_OPT_EXCLUDE = 1u << 15
 };
 
 /* The parsed command line.  Strings point into argv. */
@@ -88,6 +89,8 @@ typedef struct lvm_cli {
   const char *data;     /* --data FILE, or NULL */
   const char **sets;    /* --set NAME=VALUE, in order (n_sets of them) */
   size_t n_sets;
+  const char **excludes; /* sample --exclude NAME: left out of the output */
+  size_t n_excludes;
   const char *out;      /* --out FILE, or NULL (the method's default name) */
   const char *init;     /* --init FILE, or NULL */
   int chains;           /* --chains N, default 4 */

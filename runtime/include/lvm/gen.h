@@ -54,10 +54,14 @@ int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status);
   static const char *NAME##_last_error(const void *s) {                             \
     return ((const lvm_vars *)s)->error;                                            \
   }                                                                                 \
+  static int NAME##_exclude(void *s, const char *name) {                            \
+    return lvm_vars_exclude((lvm_vars *)s, name);                                   \
+  }                                                                                 \
   static const lvm_model NAME = {                                                   \
       (DESC).model, SOURCE, sizeof(lvm_vars), NAME##_setup, NAME##_teardown,        \
       NAME##_clone, NAME##_columns, NAME##_init, NAME##_init_from, NAME##_sweep,    \
-      NAME##_log_joint, NAME##_write_row, NAME##_simulate, NAME##_last_error};
+      NAME##_log_joint, NAME##_write_row, NAME##_simulate, NAME##_last_error,       \
+      NAME##_exclude};
 
 #ifdef __cplusplus
 }

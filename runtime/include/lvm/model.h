@@ -75,6 +75,10 @@ typedef struct lvm_model {
   /* After a failed call: "gmm.lvm:19:3: the complete conditional of tau[2]
    * is improper (...)".  May be NULL (then the status code is described). */
   const char *(*last_error)(const void *state);
+  /* Optional (may be NULL): leave variable `name` out of the output
+   * (sample --exclude NAME); non-zero if the model has no such variable.
+   * Called on the base state before clone, so chains inherit it. */
+  int (*exclude)(void *state, const char *name);
 } lvm_model;
 
 /* The executable's main: parse argv (lvm_cli_parse with m->name), run the

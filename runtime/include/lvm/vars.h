@@ -71,6 +71,7 @@ typedef struct lvm_vars {
   size_t *len;              /* per variable: number of elements */
   unsigned char **missing;  /* per variable: NULL or mask */
   unsigned char *latent;    /* per variable: 1 if nothing observed */
+  unsigned char *hidden;    /* per variable: 1 if left out of the output */
   long long *n;             /* sizes */
   /* for generated kernels: cached scratch buffers and the last error */
   double **scratch;
@@ -87,6 +88,8 @@ void lvm_vars_free(lvm_vars *st);
 lvm_status lvm_vars_clone(lvm_vars *dst, const lvm_vars *src);
 /* Output columns: random and deterministic variables, name.i.j. */
 lvm_status lvm_vars_columns(const lvm_vars *st, lvm_csv_names *names);
+/* Leave variable `name` out of the output; LVM_EINVAL if there is none. */
+lvm_status lvm_vars_exclude(lvm_vars *st, const char *name);
 /* Number of output values (the row length after lp__). */
 size_t lvm_vars_row_length(const lvm_vars *st);
 void lvm_vars_write_row(const lvm_vars *st, double *row);

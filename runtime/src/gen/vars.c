@@ -28,6 +28,7 @@ void lvm_vars_free(lvm_vars *st) {
   free(st->len);
   free(st->missing);
   free(st->latent);
+  free(st->hidden);
   free(st->n);
   memset(st, 0, sizeof *st);
 }
@@ -41,8 +42,9 @@ static lvm_status alloc_tables(lvm_vars *st, const lvm_vars_desc *desc) {
   st->len = calloc((size_t)nv, sizeof *st->len);
   st->missing = calloc((size_t)nv, sizeof *st->missing);
   st->latent = calloc((size_t)nv, 1);
+  st->hidden = calloc((size_t)nv, 1);
   st->n = calloc((size_t)ns, sizeof *st->n);
-  if (!st->v || !st->len || !st->missing || !st->latent || !st->n) {
+  if (!st->v || !st->len || !st->missing || !st->latent || !st->hidden || !st->n) {
     lvm_vars_free(st);
     LVM_ERROR("out of memory for the model state", LVM_ENOMEM);
   }
@@ -181,6 +183,7 @@ lvm_status lvm_vars_clone(lvm_vars *dst, const lvm_vars *src) {
   const lvm_vars_desc *desc = src->desc;
   memcpy(dst->n, src->n, sizeof *src->n * (size_t)(desc->n_sizes ? desc->n_sizes : 1));
   memcpy(dst->latent, src->latent, (size_t)(desc->n_vars ? desc->n_vars : 1));
+  memcpy(dst->hidden, src->hidden, (size_t)(desc->n_vars ? desc->n_vars : 1));
   for (int k = 0; k < desc->n_vars; k++) {
     size_t bytes = (src->len[k] ? src->len[k] : 1) *
                    (desc->vars[k].is_int ? sizeof(int64_t) : sizeof(double));
@@ -209,7 +212,16 @@ static int is_output(const lvm_var_desc *d) {
 
 /* Output only what is not fully given by the data. */
 static int outputs(const lvm_vars *st, int k) {
-  return is_output(&st->desc->vars[k]) && (st->latent[k] || st->missing[k]);
+  return is_output(&st->desc->vars[k]) && (st->latent[k] || st->missing[k]) && !st->hidden[k];
+}
+
+lvm_status lvm_vars_exclude(lvm_vars *st, const char *name) {
+  for (int k = 0; k < st->desc->n_vars; k++)
+    if (is_output(&st->desc->vars[k]) && !strcmp(st->desc->vars[k].name, name)) {
+      st->hidden[k] = 1;
+      return LVM_OK;
+    }
+  return LVM_EINVAL;
 }
 
 lvm_status lvm_vars_columns(const lvm_vars *st, lvm_csv_names *names) {

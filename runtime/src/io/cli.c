@@ -71,6 +71,8 @@ static const optdef options[] = {
     {"threads", 1, LVM_OPT_THREADS, MODEL_CMDS, "N",
      "worker threads (default min(chains, processors))"},
     {"quiet", 0, LVM_OPT_QUIET, MODEL_CMDS, NULL, "no progress output"},
+    {"exclude", 1, LVM_OPT_EXCLUDE, CMD(LVM_CMD_SAMPLE), "NAME",
+     "leave variable NAME out of the output (repeatable), e.g. a large latent array"},
     {"tol", 1, LVM_OPT_TOL, ITERATIVE_CMDS, "X",
      "convergence tolerance (relative change; default 1e-6)"},
     {"max-iter", 1, LVM_OPT_MAX_ITER, ITERATIVE_CMDS, "N",
@@ -107,6 +109,7 @@ static void free_settings(lvm_cli *c) {
 void lvm_cli_free(lvm_cli *c) {
   if (!c) return;
   free(c->sets);
+  free(c->excludes);
   free_settings(c);
   free(c);
 }
@@ -212,7 +215,7 @@ static lvm_status parse_int(pctx *x, const char *opt, const char *s, int lo,
 
 static lvm_status apply_option(pctx *x, const optdef *o, const char *arg) {
   lvm_cli *c = x->c;
-  if (o->bit & c->given & ~(unsigned)LVM_OPT_SET)
+  if (o->bit & c->given & ~(unsigned)(LVM_OPT_SET | LVM_OPT_EXCLUDE))
     return usage_error(x, "--%s is given twice", o->name);
   c->given |= o->bit;
   switch (o->bit) {
@@ -226,6 +229,13 @@ static lvm_status apply_option(pctx *x, const optdef *o, const char *arg) {
     if (!s) LVM_ERROR("out of memory", LVM_ENOMEM);
     c->sets = s;
     c->sets[c->n_sets++] = arg;
+    return LVM_OK;
+  }
+  case LVM_OPT_EXCLUDE: {
+    const char **s = realloc(c->excludes, (c->n_excludes + 1) * sizeof *s);
+    if (!s) LVM_ERROR("out of memory", LVM_ENOMEM);
+    c->excludes = s;
+    c->excludes[c->n_excludes++] = arg;
     return LVM_OK;
   }
   case LVM_OPT_CHAINS: return parse_int(x, o->name, arg, 1, "a positive integer", &c->chains);
@@ -267,6 +277,7 @@ static lvm_status apply_option(pctx *x, const optdef *o, const char *arg) {
 
 static void defaults(lvm_cli *c) {
   free(c->sets);
+  free(c->excludes);
   free_settings(c);
   memset(c, 0, sizeof *c);
   c->chains = 4;
@@ -315,6 +326,7 @@ static lvm_status build_settings(lvm_cli *c) {
   ADD("method", "%s", commands[c->command].name);
   if (takes(c, LVM_OPT_DATA)) ADD("data", "%s", c->data ? c->data : "(none)");
   for (size_t i = 0; i < c->n_sets; i++) ADD("set", "%s", c->sets[i]);
+  for (size_t i = 0; i < c->n_excludes; i++) ADD("exclude", "%s", c->excludes[i]);
   if (takes(c, LVM_OPT_INIT)) ADD("init", "%s", c->init ? c->init : "(none)");
   if (takes(c, LVM_OPT_SEED))
     ADD("seed", "%llu%s", (unsigned long long)c->seed,

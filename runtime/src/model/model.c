@@ -231,6 +231,15 @@ static int cmd_sample(const lvm_model *m, const lvm_cli *cli, const char *who, v
     goto done;
   }
 
+  /* --exclude NAME: left out of the output (before the chains clone) */
+  for (size_t i = 0; i < cli->n_excludes; i++) {
+    if (!m->exclude || m->exclude(base, cli->excludes[i]) != 0) {
+      fprintf(err, "%s: error: --exclude %s: the model has no output variable of that name\n", who,
+              cli->excludes[i]);
+      goto done;
+    }
+  }
+
   /* Columns: lp__, then the model's. */
   int s = lvm_csv_names_add(names, "lp__", 0, NULL, 0);
   if (s == LVM_OK) s = m->columns(base, names);
