@@ -64,6 +64,24 @@ for f in files:
         keep = [i for i, h in enumerate(head) if not h.startswith("z.")]
         body = [",".join(head[i] for i in keep)] + \
                [",".join(r.split(",")[i] for i in keep) for r in rows]
+    elif model == "hmm":
+        # states relabelled by their mean emitted symbol, as for JAGS
+        ix = {h: i for i, h in enumerate(head)}
+        K = sum(1 for h in head if h.startswith("A.") and h.endswith(".1"))
+        M = sum(1 for h in head if h.startswith("B.1."))
+        rows = []
+        for l in body[1:]:
+            v = l.split(",")
+            key = [sum((m + 1) * float(v[ix[f"B.{k + 1}.{m + 1}"]]) for m in range(M)) for k in range(K)]
+            order = sorted(range(K), key=lambda k: key[k])
+            w = list(v)
+            for i, pi in enumerate(order):
+                for j, pj in enumerate(order):
+                    w[ix[f"A.{i + 1}.{j + 1}"]] = v[ix[f"A.{pi + 1}.{pj + 1}"]]
+                for m in range(M):
+                    w[ix[f"B.{i + 1}.{m + 1}"]] = v[ix[f"B.{pi + 1}.{m + 1}"]]
+            rows.append(",".join(w))
+        body = [body[0]] + rows
     rf = f + ".relabelled.csv"
     with open(rf, "w") as fh:
         fh.write("\n".join(body) + "\n")
@@ -82,9 +100,12 @@ for l in summ.splitlines():
 ess.pop("lp__", None)
 rhat.pop("lp__", None)
 eps = {k: v / samp_s for k, v in ess.items()} if samp_s > 0 else {}
-N = json.load(open(data)).get("N", json.load(open(data)).get("T", 0))
-print(json.dumps({"system": "lvmc", "model": model, "N": N, "chains": chains, "warmup": warmup,
+dd = json.load(open(data))
+N = dd.get("N") or dd.get("T") or dd.get("J") or 0
+spk = 1000 * warm_s / (chains * warmup) if warmup else None
+print(json.dumps({"system": "lvmc", "model": model, "data": data, "N": N, "chains": chains, "warmup": warmup,
                   "iter": iters, "compile_s": compile_s,
-                  "sec_per_1000_sweeps": 1000 * warm_s / (chains * warmup) if warmup else None,
+                  "sec_per_1000_sweeps": spk,
+                  "us_per_datum_per_sweep": spk * 1000 / N if spk and N else None,
                   "ess_per_sec": eps, "min_ess_per_sec": min(eps.values()) if eps else None,
                   "mean": mean, "rhat": rhat}))
