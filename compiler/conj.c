@@ -217,6 +217,56 @@ static void poly_key(StrBuf *b, const Poly *p) {
   }
 }
 
+static int factor_cmp(const void *a, const void *b) {
+  const Factor *x = a, *y = b;
+  int c = strcmp(x->atom->key, y->atom->key);
+  return c ? c : x->power - y->power;
+}
+
+typedef struct Keyed {
+  const char *key;
+  Mono *m;
+} Keyed;
+
+static int keyed_cmp(const void *a, const void *b) {
+  return strcmp(((const Keyed *)a)->key, ((const Keyed *)b)->key);
+}
+
+Poly *poly_merge(PolyCtx *c, const Poly *p) {
+  if (p->n < 2) return (Poly *)p;
+  Keyed *ks = arena_alloc(c->A, sizeof *ks * (size_t)p->n);
+  for (int i = 0; i < p->n; i++) {
+    Mono *m = mono_new(c, p->m[i]->coef, p->m[i]->nf, p->m[i]->nb);
+    *m = *p->m[i];
+    if (m->nf) {
+      m->f = arena_alloc(c->A, sizeof(Factor) * (size_t)m->nf);
+      memcpy(m->f, p->m[i]->f, sizeof(Factor) * (size_t)m->nf);
+      qsort(m->f, (size_t)m->nf, sizeof(Factor), factor_cmp);
+    }
+    Mono key = *m;
+    key.coef = 1;
+    StrBuf b = {0};
+    Poly one = {1, (Mono *[]){&key}};
+    poly_key(&b, &one);
+    ks[i].key = arena_strdup(c->A, b.s ? b.s : "");
+    sb_free(&b);
+    ks[i].m = m;
+  }
+  qsort(ks, (size_t)p->n, sizeof *ks, keyed_cmp);
+  Poly *r = poly_new(c, p->n);
+  for (int i = 0; i < p->n;) {
+    int j = i;
+    double coef = 0;
+    while (j < p->n && !strcmp(ks[j].key, ks[i].key)) coef += ks[j++].m->coef;
+    if (coef != 0) {
+      ks[i].m->coef = coef;
+      r->m[r->n++] = ks[i].m;
+    }
+    i = j;
+  }
+  return r;
+}
+
 /* Readable form of a polynomial for messages: sum(... for j in a:b). */
 void poly_pretty(StrBuf *b, const Poly *p);
 

@@ -434,7 +434,7 @@ static Poly *poly_of(Lower *l, const Node *e) {
   l->pc.overflow = false;
   Poly *p = to_poly(&l->pc, e);
   if (l->pc.overflow) fail(l, "a term is too large to expand");
-  return p;
+  return poly_merge(&l->pc, p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -917,6 +917,10 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
     const LTerm *term = terms->v[t];
     if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
+    /* one pass over the term's plates for all its monomials (those with
+     * sum binders get their own loops inside) */
+    PtrVec *saved;
+    int nb = open_plates(l, term->stmt, &saved);
     for (int mi = 0; mi < term->poly->n; mi++) {
       const Mono *m = term->poly->m[mi];
       VRef refs[8];
@@ -932,8 +936,6 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
                              stat_name(refs[0].stat)));
         return;
       }
-      PtrVec *saved;
-      int nb = open_plates(l, term->stmt, &saved);
       PtrVec *saved2;
       int nb2 = open_binders(l, m->b, m->nb, &saved2);
       IrExpr *idx = ref_flat(l, refs[0].atom, k);
@@ -945,8 +947,8 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
       acc->value = mono_value(l, m, refs[0].factor);
       emit(l, acc);
       close_scope(l, nb2, saved2);
-      close_scope(l, nb, saved);
     }
+    close_scope(l, nb, saved);
   }
   /* draw */
   l->span = v->span;

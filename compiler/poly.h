@@ -67,5 +67,8 @@ const Atom *poly_single_ref(const Poly *p, const Sym *v);
 bool poly_one_minus_ref(const Poly *p, const Sym *v);
 unsigned family_stats(const Family *fam);
 void poly_pretty(StrBuf *b, const Poly *p);
+/* Sum like monomials (equal factors and binders, in any order) and drop
+ * zero ones; the factors of each monomial end up sorted by key. */
+Poly *poly_merge(PolyCtx *c, const Poly *p);
 
 #endif
