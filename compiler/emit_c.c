@@ -61,6 +61,14 @@ static void expr(E *e, const IrExpr *x) {
   case IR_NOT: fputs("(int64_t)(!", f); expr(e, x->args[0]); fputc(')', f); return;
   case IR_I2F: fputs("((double)", f); expr(e, x->args[0]); fputc(')', f); return;
   case IR_F2I: fputs("((int64_t)", f); expr(e, x->args[0]); fputc(')', f); return;
+  case IR_KCALL:
+    fprintf(f, "%s(st", x->fn);
+    for (int i = 0; i < x->nargs; i++) {
+      fputs(", ", f);
+      expr(e, x->args[i]);
+    }
+    fputc(')', f);
+    return;
   case IR_CALL:
     fprintf(f, "%s(", x->fn);
     for (int i = 0; i < x->nargs; i++) {

@@ -162,7 +162,7 @@ static void dump_expr(FILE *f, const IrModule *m, const IrFunc *fn, const IrExpr
     return;
   default: break;
   }
-  fprintf(f, "(%s", e->op == IR_CALL ? e->fn : ir_op_name(e->op));
+  fprintf(f, "(%s", e->op == IR_CALL || e->op == IR_KCALL ? e->fn : ir_op_name(e->op));
   for (int i = 0; i < e->nargs; i++) {
     fputc(' ', f);
     dump_expr(f, m, fn, e->args[i]);

@@ -54,7 +54,8 @@ typedef enum IrType { IR_VOID = 0, IR_F64, IR_I64 } IrType;
   X(F2I, 1)       /* f64 -> i64 (exact integers only) */                      \
   X(CALL, -1)     /* pure math function .fn (f64 ... -> f64) */               \
   X(SELECT, 3)    /* arg0 ? arg1 : arg2 */                                    \
-  X(FREE, 1)      /* i64: is element arg0 of variable .field to be sampled? */
+  X(FREE, 1)      /* i64: is element arg0 of variable .field to be sampled? */  \
+  X(KCALL, -1)    /* f64: a generated function .fn of the module (e, x) */
 
 typedef enum IrOp {
 #define X(name, arity) IR_##name,

@@ -1454,9 +1454,9 @@ static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   l->out = saved;
 }
 
-/* Slice: a log-density function of one element, and the draw. */
-static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int aux) {
-  Sym *v = vp->var;
+/* A generated function logp_<v>(e, x): the log density of the terms that
+ * touch element e of v, with v[e] set to x (left so on return). */
+static IrFunc *make_logp_func(Lower *l, Sym *v, const PtrVec *terms) {
   int k = var_index(l, v);
   IrFunc *sweep = l->fn;
   PtrVec *sweep_out = l->out;
@@ -1492,6 +1492,14 @@ static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int au
   l->out = sweep_out;
   l->bind_name = bn;
   l->bind_local = bl;
+  return lf;
+}
+
+/* Slice: a log-density function of one element, and the draw. */
+static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int aux) {
+  Sym *v = vp->var;
+  int k = var_index(l, v);
+  IrFunc *lf = make_logp_func(l, v, terms);
   int e = new_local(l, "e", IR_I64);
   IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
   f->local = e;
@@ -1533,6 +1541,65 @@ static int add_aux(Lower *l, const Sym *v) {
 
 /* A variable the sweep cannot update: fine as long as the data give it in
  * full; otherwise the executable stops with this message. */
+/* A normal-family variable whose elements are coupled (chains, loadings):
+ * element by element, the log density of the terms touching it is
+ * quadratic in x = v[e], so its values at -1, 0 and 1 give the natural
+ * parameters exactly: eta1 = (f(1) - f(-1)) / 2, eta2 = (f(1) + f(-1)) / 2 - f(0). */
+static void lower_coupled_normal(Lower *l, const VarPlan *vp, const PtrVec *terms) {
+  Sym *v = vp->var;
+  int k = var_index(l, v);
+  IrFunc *lf = make_logp_func(l, v, terms);
+  int eta = scratch(l, "eta", ir_const_i(l->A, 2));
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
+  f->local = e;
+  f->lo = ir_const_i(l->A, 0);
+  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
+  emit(l, f);
+  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
+  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+  vec_push(l->A, &f->body, c);
+  PtrVec *saved = l->out;
+  l->out = &c->body;
+  int fx[3];
+  static const double at[3] = {-1.0, 0.0, 1.0};
+  for (int i = 0; i < 3; i++) {
+    fx[i] = new_local(l, "f", IR_F64);
+    IrExpr *call = ir_call(l->A, lf->name, 0, NULL);
+    call->op = IR_KCALL;
+    call->nargs = 2;
+    call->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+    call->args[0] = ir_local(l->A, e, IR_I64);
+    call->args[1] = ir_const_f(l->A, at[i]);
+    IrStmt *s = ir_stmt(l->A, IS_SET, v->span);
+    s->local = fx[i];
+    s->value = call;
+    emit(l, s);
+  }
+  IrExpr *fm = ir_local(l->A, fx[0], IR_F64), *f0 = ir_local(l->A, fx[1], IR_F64),
+         *f1 = ir_local(l->A, fx[2], IR_F64);
+  IrStmt *s1 = ir_stmt(l->A, IS_STORE, v->span);
+  s1->local = eta;
+  s1->index = ir_const_i(l->A, 0);
+  s1->value = ir_bin(l->A, IR_MUL, ir_const_f(l->A, 0.5), ir_bin(l->A, IR_SUB, f1, fm));
+  emit(l, s1);
+  IrStmt *s2 = ir_stmt(l->A, IS_STORE, v->span);
+  s2->local = eta;
+  s2->index = ir_const_i(l->A, 1);
+  s2->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_f(l->A, 0.5), ir_bin(l->A, IR_ADD, f1, fm)), f0);
+  emit(l, s2);
+  IrStmt *d = ir_stmt(l->A, IS_FAMILY, v->span);
+  d->field = k;
+  d->index = ir_local(l->A, e, IR_I64);
+  d->local = eta;
+  d->fn = "normal";
+  d->nargs = 1;
+  d->args = arena_alloc(l->A, sizeof(IrExpr *));
+  d->args[0] = ir_const_i(l->A, 0);
+  emit(l, d);
+  l->out = saved;
+}
+
 static void lower_unsupported(Lower *l, const Sym *v, const char *why) {
   int k = var_index(l, v);
   int e = new_local(l, "e", IR_I64);
@@ -1561,8 +1628,10 @@ static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
       bool scalar_family = rt && (!strcmp(rt, "normal") || !strcmp(rt, "gamma") ||
                                   !strcmp(rt, "invgamma") || !strcmp(rt, "beta"));
       bool dirichlet = rt && !strcmp(rt, "dirichlet");
-      if (vp->coupled) {
-        lower_unsupported(l, vp->var, "conjugate updates of coupled elements are not generated yet");
+      if (vp->coupled && rt && !strcmp(rt, "normal") && vp->var->type->nstruct == 0) {
+        lower_coupled_normal(l, vp, terms);
+      } else if (vp->coupled) {
+        lower_unsupported(l, vp->var, "conjugate updates of coupled elements are not generated yet (only the normal family is)");
       } else if (scalar_family || dirichlet) {
         lower_conjugate_scatter(l, vp, terms);
       } else {

@@ -162,6 +162,36 @@ if ch:
     a, b = 3.0 + len(y) / 2, 2.0 + sum(v * v for v in y) / 2
     expect("invgamma", ch, "v", b / (a - 1), b * b / ((a - 1) ** 2 * (a - 2)))
 
+# a linear-Gaussian chain (coupled normal elements): exact posterior from
+# the tridiagonal precision matrix
+ch = run("kalman_small")
+if ch:
+    y = [0.5, 1.2, 0.3, -0.4, 0.9, 1.5]
+    T, a, q, r = len(y), 0.8, 0.5, 0.7
+    P = [[0.0] * T for _ in range(T)]
+    b = [yt / r ** 2 for yt in y]
+    P[0][0] += 1 / 4.0
+    for t in range(T):
+        P[t][t] += 1 / r ** 2
+        if t > 0:
+            P[t][t] += 1 / q ** 2
+            P[t - 1][t - 1] += a * a / q ** 2
+            P[t][t - 1] -= a / q ** 2
+            P[t - 1][t] -= a / q ** 2
+    # invert P by Gauss-Jordan elimination
+    M = [row[:] + [1.0 if i == j else 0.0 for j in range(T)] for i, row in enumerate(P)]
+    for i in range(T):
+        piv = M[i][i]
+        M[i] = [v / piv for v in M[i]]
+        for j in range(T):
+            if j != i:
+                f = M[j][i]
+                M[j] = [vj - f * vi for vj, vi in zip(M[j], M[i])]
+    cov = [row[T:] for row in M]
+    mean = [sum(cov[i][j] * b[j] for j in range(T)) for i in range(T)]
+    for t in (0, 2, 5):
+        expect("kalman_small", ch, f"x.{t + 1}", mean[t], cov[t][t])
+
 # pumps (BUGS Examples vol. 1): the published posterior means are Monte
 # Carlo estimates themselves (WinBUGS, 10,000 iterations); their error is
 # taken as 0.005 and combined with ours

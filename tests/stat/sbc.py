@@ -32,6 +32,7 @@ CASES = {
     "mixture": [("w", ["w", "z"])],
     "slice_shape": [("alpha", ["alpha"])],
     "invgamma": [("v", ["v"])],
+    "chain": [("x.2", ["x"]), ("x.4", ["x"])],
 }
 
 
