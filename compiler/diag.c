@@ -64,7 +64,8 @@ static void push(Diags *d, DiagLevel level, MsgId id, Span span, const char *tex
   vec_push(d->arena, &d->list, g);
 }
 
-void diag_report(Diags *d, MsgId id, Span span, ...) {
+/* The one reporting path: format from the catalogue, count, cap. */
+static void vreport(Diags *d, MsgId id, Span span, const char *where, va_list ap) {
   int max = d->max_errors ? d->max_errors : 50;
   DiagLevel level = catalogue[id].level;
   if (d->truncated || d->muted) return;
@@ -73,32 +74,24 @@ void diag_report(Diags *d, MsgId id, Span span, ...) {
     push(d, DL_ERROR, E_TOO_MANY_ERRORS, NO_SPAN, catalogue[E_TOO_MANY_ERRORS].fmt);
     return;
   }
-  va_list ap;
-  va_start(ap, span);
-  const char *text = arena_vprintf(d->arena, catalogue[id].fmt, ap);
-  va_end(ap);
-  push(d, level, id, span, text);
+  push(d, level, id, span, arena_vprintf(d->arena, catalogue[id].fmt, ap));
+  if (where) ((Diag *)d->list.v[d->list.n - 1])->where = arena_strdup(d->arena, where);
   if (level == DL_ERROR) d->nerrors++;
   else if (level == DL_WARNING) d->nwarnings++;
 }
 
+void diag_report(Diags *d, MsgId id, Span span, ...) {
+  va_list ap;
+  va_start(ap, span);
+  vreport(d, id, span, NULL, ap);
+  va_end(ap);
+}
+
 void diag_report_file(Diags *d, MsgId id, const char *where, ...) {
-  int max = d->max_errors ? d->max_errors : 50;
-  DiagLevel level = catalogue[id].level;
-  if (d->truncated || d->muted) return;
-  if (level == DL_ERROR && d->nerrors >= max) {
-    d->truncated = 1;
-    push(d, DL_ERROR, E_TOO_MANY_ERRORS, NO_SPAN, catalogue[E_TOO_MANY_ERRORS].fmt);
-    return;
-  }
   va_list ap;
   va_start(ap, where);
-  const char *text = arena_vprintf(d->arena, catalogue[id].fmt, ap);
+  vreport(d, id, NO_SPAN, where, ap);
   va_end(ap);
-  push(d, level, id, NO_SPAN, text);
-  ((Diag *)d->list.v[d->list.n - 1])->where = where ? arena_strdup(d->arena, where) : NULL;
-  if (level == DL_ERROR) d->nerrors++;
-  else if (level == DL_WARNING) d->nwarnings++;
 }
 
 void diag_note(Diags *d, Span span, const char *fmt, ...) {

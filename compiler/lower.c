@@ -181,6 +181,27 @@ static void build_tables(Lower *l) {
   }
 }
 
+static IrExpr *size_expr(Lower *l, int size);
+static IrExpr *var_len(Lower *l, int k);
+static void emit(Lower *l, IrStmt *s);
+static int new_local(Lower *l, const char *base, IrType t);
+
+/* Emit `for e in 0 .. len(v) - 1: if (element e is free) { ... }`; returns
+ * the local e and, in *body, the statement list inside the if. */
+static int free_elements(Lower *l, Span span, int k, PtrVec **body) {
+  int e = new_local(l, "e", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, span);
+  f->local = e;
+  f->lo = ir_const_i(l->A, 0);
+  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
+  emit(l, f);
+  IrStmt *c = ir_stmt(l->A, IS_IF, span);
+  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
+  vec_push(l->A, &f->body, c);
+  *body = &c->body;
+  return e;
+}
+
 static IrExpr *size_expr(Lower *l, int size) {
   IrExpr *e = arena_alloc(l->A, sizeof *e);
   e->op = IR_FIELD;
@@ -772,15 +793,8 @@ static void lower_factor_only_init(Lower *l) {
     if (y->kind != SYM_VAR || y->defs.n || !y->factors.n) continue;
     int k = i;
     const IrVarDesc *v = l->mod->vars.v[k];
-    int e = new_local(l, "e", IR_I64);
-    IrStmt *f = ir_stmt(l->A, IS_FOR, y->span);
-    f->local = e;
-    f->lo = ir_const_i(l->A, 0);
-    f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
-    emit(l, f);
-    IrStmt *c = ir_stmt(l->A, IS_IF, y->span);
-    c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
-    vec_push(l->A, &f->body, c);
+    PtrVec *cbody;
+    int e = free_elements(l, y->span, k, &cbody);
     IrStmt *d = ir_stmt(l->A, IS_DRAW, y->span);
     d->field = k;
     d->index = ir_local(l->A, e, IR_I64);
@@ -789,7 +803,7 @@ static void lower_factor_only_init(Lower *l) {
       d->nargs = 1;
       d->args = arena_alloc(l->A, sizeof(IrExpr *));
       d->args[0] = ir_const_f(l->A, 0.5);
-      vec_push(l->A, &c->body, d);
+      vec_push(l->A, cbody, d);
       if (v->domain == LD_SPIN) {
         IrStmt *fx = ir_stmt(l->A, IS_STORE, y->span);
         fx->field = k;
@@ -797,7 +811,7 @@ static void lower_factor_only_init(Lower *l) {
         fx->value = ir_bin(l->A, IR_SUB,
                            ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), load_var(l, k, ir_local(l->A, e, IR_I64))),
                            ir_const_i(l->A, 1));
-        vec_push(l->A, &c->body, fx);
+        vec_push(l->A, cbody, fx);
       }
     } else {
       fail(l, arena_printf(l->A, "cannot initialise '%s' (a factor-only variable that is not bin or spin)", y->name));
@@ -1391,17 +1405,10 @@ static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   int w = scratch(l, "w", K);
   ValueMap vm = {vd->domain, offset};
   precompute_tables(l, v, terms, K, enum_value, &vm);
-  int e = new_local(l, "e", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
-  f->local = e;
-  f->lo = ir_const_i(l->A, 0);
-  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
-  emit(l, f);
+  PtrVec *cbody;
+  int e = free_elements(l, v->span, k, &cbody);
   PtrVec *saved = l->out;
-  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
-  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
-  vec_push(l->A, &f->body, c);
-  l->out = &c->body;
+  l->out = cbody;
   int kv = new_local(l, "kv", IR_I64);
   IrStmt *kf = ir_stmt(l->A, IS_FOR, v->span);
   kf->local = kv;
@@ -1500,15 +1507,8 @@ static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int au
   Sym *v = vp->var;
   int k = var_index(l, v);
   IrFunc *lf = make_logp_func(l, v, terms);
-  int e = new_local(l, "e", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
-  f->local = e;
-  f->lo = ir_const_i(l->A, 0);
-  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
-  emit(l, f);
-  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
-  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
-  vec_push(l->A, &f->body, c);
+  PtrVec *cbody;
+  int e = free_elements(l, v->span, k, &cbody);
   IrStmt *d = ir_stmt(l->A, IS_SLICE, v->span);
   d->field = k;
   d->index = ir_local(l->A, e, IR_I64);
@@ -1519,7 +1519,7 @@ static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int au
   d->nargs = 1;
   d->args = arena_alloc(l->A, sizeof(IrExpr *));
   d->args[0] = ir_const_i(l->A, aux);
-  vec_push(l->A, &c->body, d);
+  vec_push(l->A, cbody, d);
 }
 
 /* Hidden per-element state for slice sampling: 4 doubles per element. */
@@ -1550,17 +1550,10 @@ static void lower_coupled_normal(Lower *l, const VarPlan *vp, const PtrVec *term
   int k = var_index(l, v);
   IrFunc *lf = make_logp_func(l, v, terms);
   int eta = scratch(l, "eta", ir_const_i(l->A, 2));
-  int e = new_local(l, "e", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
-  f->local = e;
-  f->lo = ir_const_i(l->A, 0);
-  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
-  emit(l, f);
-  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
-  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
-  vec_push(l->A, &f->body, c);
+  PtrVec *cbody;
+  int e = free_elements(l, v->span, k, &cbody);
   PtrVec *saved = l->out;
-  l->out = &c->body;
+  l->out = cbody;
   int fx[3];
   static const double at[3] = {-1.0, 0.0, 1.0};
   for (int i = 0; i < 3; i++) {
@@ -1602,19 +1595,12 @@ static void lower_coupled_normal(Lower *l, const VarPlan *vp, const PtrVec *term
 
 static void lower_unsupported(Lower *l, const Sym *v, const char *why) {
   int k = var_index(l, v);
-  int e = new_local(l, "e", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
-  f->local = e;
-  f->lo = ir_const_i(l->A, 0);
-  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
-  emit(l, f);
-  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
-  c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
-  vec_push(l->A, &f->body, c);
+  PtrVec *cbody;
+  free_elements(l, v->span, k, &cbody);
   IrStmt *x = ir_stmt(l->A, IS_FAIL, v->span);
   x->fn = arena_printf(l->A, "'%s' is not given in full by the data, and lvmc cannot sample it yet: %s",
                        v->name, why);
-  vec_push(l->A, &c->body, x);
+  vec_push(l->A, cbody, x);
 }
 
 static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
