@@ -14,7 +14,6 @@
 
 #include "poly.h"
 
-enum { MAX_MONOS = 20000 };
 
 static Poly *poly_new(PolyCtx *c, int n) {
   Poly *p = arena_alloc(c->A, sizeof *p);
@@ -678,16 +677,10 @@ static Poly *func_poly(PolyCtx *c, const char *fname, const Node *e) {
   double v[4] = {0};
   for (int i = 0; i < e->list.n && i < 4; i++) all_const &= poly_is_const(args[i], &v[i]);
   if (all_const && e->list.n <= 2) {
-    Node *call = ast_new(c->A, N_CALL, e->span);
-    *call = *e;
-    call->list = (PtrVec){0};
-    for (int i = 0; i < e->list.n; i++) vec_push(c->A, &call->list, num_node(c->A, v[i], false));
-    double r;
     if (!strcmp(fname, "lgamma") && e->list.n == 1) return poly_const(c, lgamma(v[0]));
     if (!strcmp(fname, "pi")) return poly_const(c, M_PI);
     if (!strcmp(fname, "exp") && e->list.n == 1) return poly_const(c, exp(v[0]));
     if (!strcmp(fname, "sqrt") && e->list.n == 1) return poly_const(c, sqrt(v[0]));
-    (void)r;
   }
   return poly_atom(c, atom_func(c, fname, args, e->list.n, e->span), 1);
 }
@@ -879,32 +872,21 @@ bool depends_on(const Atom *a, const Sym *v) {
   return false;
 }
 
+static bool node_mentions_sym(const Node *e, const Sym *v) {
+  if (!e) return false;
+  if (e->kind == N_NAME) return e->sym == v;
+  if (node_mentions_sym(e->a, v) || node_mentions_sym(e->b, v) || node_mentions_sym(e->c, v) ||
+      node_mentions_sym(e->d, v))
+    return true;
+  for (int i = 0; i < e->list.n; i++)
+    if (node_mentions_sym(e->list.v[i], v)) return true;
+  return false;
+}
+
 bool index_depends_on(const Atom *a, const Sym *v) {
   if (a->kind != A_REF || a->ref->kind != N_INDEX) return false;
-  PtrVec d = {0};
-  PolyCtx tmp = {0};
-  (void)tmp;
-  for (int i = 0; i < a->ref->list.n; i++) {
-    const Node *ix = a->ref->list.v[i];
-    /* walk the index for v */
-    const Node *stack[256];
-    int sp = 0;
-    stack[sp++] = ix;
-    while (sp > 0) {
-      const Node *e = stack[--sp];
-      if (!e) continue;
-      if (e->kind == N_NAME && e->sym == v) return true;
-      if (sp + 5 + e->list.n >= 256) return true; /* too deep: be conservative */
-      stack[sp++] = e->a;
-      if (e->kind != N_NAME) {
-        stack[sp++] = e->b;
-        stack[sp++] = e->c;
-        stack[sp++] = e->d;
-      }
-      for (int k = 0; k < e->list.n; k++) stack[sp++] = e->list.v[k];
-    }
-  }
-  (void)d;
+  for (int i = 0; i < a->ref->list.n; i++)
+    if (node_mentions_sym(a->ref->list.v[i], v)) return true;
   return false;
 }
 
@@ -1108,12 +1090,8 @@ static Family *match_family(const Model *m, const Sym *v, unsigned stats) {
 /* ------------------------------------------------------------------ */
 /* Terms of the log joint                                              */
 
-typedef struct Term {
-  const Node *stmt;
-  Poly *poly;
-} Term;
 
-static void collect_terms(PolyCtx *c, PtrVec *terms) {
+void poly_terms(PolyCtx *c, PtrVec *terms) {
   Model *m = c->m;
   for (int i = 0; i < m->stmts.n; i++) {
     Node *st = m->stmts.v[i];
@@ -1124,11 +1102,12 @@ static void collect_terms(PolyCtx *c, PtrVec *terms) {
       if (d) body = instantiate_term(c->A, st, d);
     }
     if (!body) continue;
-    c->budget = MAX_MONOS;
+    c->budget = POLY_MAX_MONOS;
     c->overflow = false;
     Poly *p = to_poly(c, body);
     Term *t = arena_alloc(c->A, sizeof *t);
     t->stmt = st;
+    t->too_large = c->overflow;
     if (c->overflow) {
       /* too large to expand: one opaque atom mentioning everything */
       PtrVec deps = {0};
@@ -1150,10 +1129,10 @@ static bool is_latent(const Sym *y) {
 }
 
 Plan *conj_analyse(Compilation *comp) {
-  PolyCtx c = {&comp->arena, comp->model, MAX_MONOS, false, 0, 0, false};
+  PolyCtx c = {&comp->arena, comp->model, POLY_MAX_MONOS, false, 0, 0, false};
   Plan *plan = arena_alloc(c.A, sizeof *plan);
   PtrVec terms = {0};
-  collect_terms(&c, &terms);
+  poly_terms(&c, &terms);
   for (int i = 0; i < c.m->syms.n; i++) {
     Sym *v = c.m->syms.v[i];
     if (!is_latent(v) || !v->type) continue;

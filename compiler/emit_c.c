@@ -124,17 +124,22 @@ static void fail_check(E *e, Span s, const char *what) {
   fprintf(e->f, ", \"%s\", status);\n", what);
 }
 
+/* The statements one level deeper, then the closing brace. */
+static void nested(E *e, const PtrVec *b) {
+  e->depth++;
+  body(e, b);
+  e->depth--;
+  indent(e);
+  fputs("}\n", e->f);
+}
+
 static void stmt(E *e, const IrStmt *s) {
   FILE *f = e->f;
   switch (s->kind) {
   case IS_BLOCK:
     indent(e);
     fputs("{\n", f);
-    e->depth++;
-    body(e, &s->body);
-    e->depth--;
-    indent(e);
-    fputs("}\n", f);
+    nested(e, &s->body);
     return;
   case IS_FOR:
     indent(e);
@@ -143,29 +148,23 @@ static void stmt(E *e, const IrStmt *s) {
     fprintf(f, "; l%d <= ", s->local);
     expr(e, s->hi);
     fprintf(f, "; l%d++) {\n", s->local);
-    e->depth++;
-    body(e, &s->body);
-    e->depth--;
-    indent(e);
-    fputs("}\n", f);
+    nested(e, &s->body);
     return;
   case IS_IF:
     indent(e);
     fputs("if (", f);
     expr(e, s->cond);
     fputs(") {\n", f);
-    e->depth++;
-    body(e, &s->body);
-    e->depth--;
     if (s->els.n) {
+      e->depth++;
+      body(e, &s->body);
+      e->depth--;
       indent(e);
       fputs("} else {\n", f);
-      e->depth++;
-      body(e, &s->els);
-      e->depth--;
+      nested(e, &s->els);
+    } else {
+      nested(e, &s->body);
     }
-    indent(e);
-    fputs("}\n", f);
     return;
   case IS_SET:
     indent(e);

@@ -503,41 +503,27 @@ static IrFunc *new_func(Lower *l, const char *name, IrType ret) {
 /* ------------------------------------------------------------------ */
 /* Terms of the log joint                                              */
 
-typedef struct LTerm {
-  Node *stmt;
-  Poly *poly;
-} LTerm;
-
 static PtrVec collect_terms(Lower *l) {
   PtrVec terms = {0};
-  for (int i = 0; i < l->m->stmts.n; i++) {
-    Node *st = l->m->stmts.v[i];
-    Node *body = NULL;
-    if (st->kind == N_FACTOR) body = st->a;
-    else if (st->kind == N_TILDE || st->kind == N_REST) {
-      Dist *d = model_find_dist(l->m, st->name);
-      if (d) body = instantiate_term(l->A, st, d);
-    }
-    if (!body) continue;
-    l->span = st->span;
-    LTerm *t = arena_alloc(l->A, sizeof *t);
-    t->stmt = st;
-    t->poly = poly_of(l, body);
-    vec_push(l->A, &terms, t);
+  poly_terms(&l->pc, &terms);
+  for (int i = 0; i < terms.n; i++) {
+    Term *t = terms.v[i];
+    l->span = t->stmt->span;
+    if (t->too_large) fail(l, "a term is too large to expand");
+    t->poly = poly_merge(&l->pc, t->poly);
   }
   return terms;
 }
 
 static void lower_log_joint(Lower *l, const PtrVec *terms) {
-  IrFunc *f = new_func(l, "log_joint", IR_F64);
-  (void)f;
+  new_func(l, "log_joint", IR_F64);
   int acc = new_local(l, "lp", IR_F64);
   IrStmt *z = ir_stmt(l->A, IS_SET, NO_SPAN);
   z->local = acc;
   z->value = ir_const_f(l->A, 0);
   emit(l, z);
   for (int i = 0; i < terms->n; i++) {
-    const LTerm *t = terms->v[i];
+    const Term *t = terms->v[i];
     l->span = t->stmt->span;
     PtrVec *saved;
     int nb = open_plates(l, t->stmt, &saved);
@@ -877,9 +863,6 @@ static int mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
 static int stat_slot(const Family *f, StatKind k) {
   for (int i = 0; i < f->stats.n; i++) {
     Family one = *f;
-    one.stats = (PtrVec){0};
-    PtrVec tmp = {0};
-    (void)tmp;
     one.stats.v = &f->stats.v[i];
     one.stats.n = 1;
     if (family_stats(&one) == (1u << k)) return i;
@@ -894,7 +877,7 @@ static bool mentions(const Poly *p, const Sym *v) {
   return false;
 }
 
-static bool term_counts(const LTerm *t, const Sym *v) {
+static bool term_counts(const Term *t, const Sym *v) {
   if (v->rest) return t->stmt->kind == N_REST && ((Node *)t->stmt->a)->sym == v;
   return true;
 }
@@ -928,7 +911,7 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
   vec_push(l->A, &zf->body, zs);
   emit(l, zf);
   for (int t = 0; t < terms->n; t++) {
-    const LTerm *term = terms->v[t];
+    const Term *term = terms->v[t];
     if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
     /* one pass over the term's plates for all its monomials (those with
@@ -996,7 +979,7 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
  * the reference positions equal to E.  Instances are found by inverting the
  * plate index where the reference is a plate loop variable (plus or minus a
  * constant); otherwise all instances are scanned with a guard. */
-typedef void (*TouchFn)(Lower *l, const Mono *m, const VRef *refs, int nr, int e, void *ctx);
+typedef void (*TouchFn)(Lower *l, const Mono *m, void *ctx);
 
 static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e, int *nbound) {
   /* For each index position d of the reference: a plate loop variable of
@@ -1006,7 +989,6 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
   if (ref->ref->kind != N_INDEX || ref->ref->list.n != vd->ndim) return false;
   PtrVec *loops = (PtrVec *)&st->loops;
   int assigned[16] = {0};
-  const Node *expr_of[16] = {0};
   long long off_of[16] = {0};
   int dpos[16] = {0};
   if (loops->n > 16) return false;
@@ -1026,7 +1008,6 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
       if (((Node *)loops->v[j])->var == var->name) li = j;
     if (li < 0 || assigned[li]) return false;
     assigned[li] = 1;
-    expr_of[li] = ix;
     off_of[li] = off;
     dpos[li] = d;
   }
@@ -1062,7 +1043,6 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
       g->cond = in;
       emit(l, g);
       l->out = &g->body;
-      (void)expr_of;
     } else {
       IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
       f->local = loc;
@@ -1164,7 +1144,7 @@ static bool ref_names_in_scope(const Node *e, const Node *st, const Mono *m) {
  * index inversion and one guard for all of them); each (group, reference
  * position r) is visited at the instances where reference r is element e
  * and no earlier position is. */
-static void visit_group(Lower *l, const LTerm *term, const Mono **ms, int nm, const Atom **vatoms,
+static void visit_group(Lower *l, const Term *term, const Mono **ms, int nm, const Atom **vatoms,
                         int nv, int k, int e, TouchFn fn, void *ctx) {
   for (int r = 0; r < nv; r++) {
     PtrVec *saved = l->out;
@@ -1189,7 +1169,7 @@ static void visit_group(Lower *l, const LTerm *term, const Mono **ms, int nm, co
     l->out = &gs->body;
     const char *save_ref = l->memo_ref;
     l->memo_ref = inv && nv == 1 ? vatoms[0]->key : NULL;
-    for (int i = 0; i < nm; i++) fn(l, ms[i], NULL, 0, e, ctx);
+    for (int i = 0; i < nm; i++) fn(l, ms[i], ctx);
     l->memo_ref = save_ref;
     l->out = saved3;
     close_scope(l, nb2, saved2);
@@ -1209,7 +1189,7 @@ static const char *vref_signature(Lower *l, const Atom **vatoms, int nv) {
 static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn,
                          void *ctx) {
   for (int t = 0; t < terms->n; t++) {
-    const LTerm *term = terms->v[t];
+    const Term *term = terms->v[t];
     if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
     int n = term->poly->n;
@@ -1238,7 +1218,7 @@ static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *ter
         int nb = open_plates(l, term->stmt, &saved);
         PtrVec *saved2;
         int nb2 = open_binders(l, m->b, m->nb, &saved2);
-        fn(l, m, NULL, 0, e, ctx);
+        fn(l, m, ctx);
         close_scope(l, nb2, saved2);
         close_scope(l, nb, saved);
         continue;
@@ -1314,7 +1294,7 @@ static void precompute_tables(Lower *l, const Sym *v, const PtrVec *terms, IrExp
                               IrExpr *(*value)(Lower *, int kv, void *), void *vctx) {
   l->memo_key.n = l->memo_tab.n = l->memo_ref_of.n = 0;
   for (int t = 0; t < terms->n; t++) {
-    const LTerm *term = terms->v[t];
+    const Term *term = terms->v[t];
     if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
     for (int mi = 0; mi < term->poly->n; mi++) {
       const Mono *m = term->poly->m[mi];
@@ -1363,10 +1343,7 @@ typedef struct AccCtx {
   int acc;  /* local: log density accumulator */
 } AccCtx;
 
-static void acc_logdens(Lower *l, const Mono *m, const VRef *refs, int nr, int e, void *vctx) {
-  (void)refs;
-  (void)nr;
-  (void)e;
+static void acc_logdens(Lower *l, const Mono *m, void *vctx) {
   AccCtx *c = vctx;
   IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
   s->local = c->acc;

@@ -57,6 +57,17 @@ typedef struct PolyCtx {
 
 enum { POLY_MAX_MONOS = 20000 };
 
+/* One statement's term of the log joint: a '~' or '| rest' statement's log
+ * density (the dist body, arguments substituted) or a factor's expression. */
+typedef struct Term {
+  Node *stmt;
+  Poly *poly;
+  bool too_large;  /* the expansion hit POLY_MAX_MONOS: poly is one opaque atom */
+} Term;
+
+/* Every term of the model, in statement order. */
+void poly_terms(PolyCtx *c, PtrVec *terms);
+
 /* Rewrite an expression (scalar-valued) into a polynomial. */
 Poly *to_poly(PolyCtx *c, const Node *e);
 const Type *expr_type(PolyCtx *c, const Node *e);

@@ -548,7 +548,6 @@ static Type *check_index(S *s, Node *e) {
   r->row = false;
   if (k > outer) {
     /* indexing into the structure: simplex -> unit, vec/spd -> real */
-    r->nstruct = r->ndim;
     r->dom = elem_dom(bt);
     r->nstruct = 0;
     r->domsize = dim_const(-1);
@@ -679,9 +678,6 @@ static Type *check_call(S *s, Node *e) {
     return r;
   }
   case BK_TRANSPOSE: {
-    Node fake = *e;
-    fake.kind = N_TRANSPOSE;
-    (void)fake;
     if (is_vector(at[0])) {
       Type *r = ty_copy(s, at[0]);
       r->row = !r->row;
@@ -771,8 +767,6 @@ static Type *check_binary(S *s, Node *e) {
       return r;
     }
     /* vector/matrix products; a plain vector on the left is a row */
-    int ra = a->ndim == 1 ? 1 : (int)a->ndim; /* rows of a as 2-D */
-    (void)ra;
     Dim ak = a->ndim == 1 ? a->dims[0] : a->dims[1];  /* a's inner size */
     Dim bk = b->dims[0];
     bool unk = false;
@@ -1042,10 +1036,6 @@ static Type *resolve_type(S *s, Node *t, bool bind, PtrVec *sizes) {
         sb_free(&b);
         return NULL;
       }
-    }
-    Dim dm = size_of(s, z);
-    if (dm.value < -1 || (dm.value == -1 && z->kind == N_NUM)) {
-      /* negative constant */
     }
     double v;
     if (!s->in_dist && eval(s, z, &v) && v < 0) {
@@ -1558,7 +1548,7 @@ static Type *check_dist_call(S *s, Node *st, Dist *d, Type **variate) {
 /* Shapes of random variables                                          */
 
 /* Largest value an lhs index takes: loop upper bound (+ offset) or constant. */
-static Dim index_upper(S *s, Node *ix, DefSite *ds) {
+static Dim index_upper(S *s, Node *ix) {
   double v;
   if (eval(s, ix, &v)) return dim_const((long long)v);
   Node *var = NULL;
@@ -1573,7 +1563,6 @@ static Dim index_upper(S *s, Node *ix, DefSite *ds) {
   }
   if (!var || !var->sym || var->sym->kind != SYM_LOOP) return (Dim){-1, ix};
   Node *loop = var->sym->loop;
-  (void)ds;
   Dim hi = size_of(s, loop->c);
   if (hi.value >= 0) hi.value += off;
   if (off != 0) {
@@ -1627,8 +1616,8 @@ static void infer_shape(S *s, Sym *y) {
     }
     for (int k = 0; k < ni; k++) {
       /* loops run 1..hi in the common case; the shape is the largest index */
-      dims[k] = i == 0 && k < ni ? index_upper(s, ds->lhs->list.v[k], ds)
-                                 : dim_max(dims[k], index_upper(s, ds->lhs->list.v[k], ds));
+      dims[k] = i == 0 && k < ni ? index_upper(s, ds->lhs->list.v[k])
+                                 : dim_max(dims[k], index_upper(s, ds->lhs->list.v[k]));
     }
   }
   /* Shape: indices first, then the element's own dims. */
@@ -1637,8 +1626,6 @@ static void infer_shape(S *s, Sym *y) {
   for (int k = 0; k < t->ndim; k++) full->dims[nidx + k] = t->dims[k];
   for (int k = 0; k < nidx; k++) full->dims[k] = dims[k];
   full->nstruct = t->nstruct;
-  if (t->ndim > t->nstruct && t->nstruct == 0 && (t->dom == D_VEC || t->dom == D_SIMPLEX)) {
-  }
   /* An annotation must agree. */
   if (y->decl && y->type) {
     Type *a = y->type;
@@ -2073,12 +2060,7 @@ static void check_cycles(S *s) {
   int n = s->m->syms.n;
   if (n <= 0) return;
   int *state = calloc((size_t)n, sizeof(int));
-  int *via = calloc((size_t)n, sizeof(int));
-  if (!state || !via) {
-    free(state);
-    free(via);
-    return;
-  }
+  if (!state) return;
   int reported = 0;
   for (int start = 0; start < n && !reported; start++) {
     if (state[start]) continue;
@@ -2140,7 +2122,6 @@ static void check_cycles(S *s) {
     free(edge_i);
   }
   free(state);
-  free(via);
 }
 
 /* ------------------------------------------------------------------ */
