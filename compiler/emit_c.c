@@ -2,7 +2,7 @@
  *
  * The output is one self-contained C file: the variable table (data), the
  * kernels as static functions over the runtime's generic state (lvm/vars.h),
- * and the lvm_model record with main().  Floating-point expressions are
+ * and the lvm_gen_model record (lvm/gen.h) with main().  Floating-point expressions are
  * printed fully parenthesised in IR order, and the file is compiled with
  * -ffp-contract=off, so that the LLVM backend (same IR, same order, no
  * contraction) gives identical draws. */
@@ -281,47 +281,20 @@ static void stmt(E *e, const IrStmt *s) {
     c_string(f, s->fn);
     fputs(", LVM_EDATA);\n", f);
     return;
-  case IS_SLICE: {
-    long long aux = s->args[0]->i;
+  case IS_SLICE:
     indent(e);
-    fputs("{\n", f);
-    e->depth++;
-    indent(e);
-    fprintf(f, "double *ss = &((double *)st->v[%lld])[4 * (", aux);
+    fprintf(f, "status = lvm_gen_slice(st, r, warmup, %d, &((double *)st->v[%lld])[4 * (", s->local,
+            s->args[0]->i);
     expr(e, s->index);
-    fputs(")];\n", f);
-    indent(e);
-    fprintf(f, "lvm_slice sl;\n");
-    indent(e);
-    fprintf(f, "lvm_slice_init(&sl, (lvm_slice_domain){(lvm_slice_kind)%d, 0.0, 0.0}, ss[0] > 0.0 ? ss[0] : 1.0, warmup);\n",
-            s->local);
-    indent(e);
-    fputs("sl.adapt_sum = ss[1]; sl.adapt_n = (uint64_t)ss[2];\n", f);
-    indent(e);
-    fputs("gen_slice_ctx c = {st, ", f);
+    fprintf(f, ")], %s, ", s->fn);
     expr(e, s->index);
-    fputs("};\n", f);
-    indent(e);
-    fputs("double x1;\n", f);
-    indent(e);
-    fprintf(f, "status = lvm_slice_draw(&sl, r, %s_cb, &c, ", s->fn);
+    fputs(", &", f);
     field_ref(e, s->field);
     fputc('[', f);
     expr(e, s->index);
-    fputs("], &x1);\n", f);
+    fputs("]);\n", f);
     fail_check(e, s->span, "slice sampling failed (the log density is not finite here)");
-    indent(e);
-    field_ref(e, s->field);
-    fputc('[', f);
-    expr(e, s->index);
-    fputs("] = x1;\n", f);
-    indent(e);
-    fputs("ss[0] = sl.width; ss[1] = sl.adapt_sum; ss[2] = (double)sl.adapt_n;\n", f);
-    e->depth--;
-    indent(e);
-    fputs("}\n", f);
     return;
-  }
   }
 }
 
@@ -369,10 +342,6 @@ static void func(E *e, const IrFunc *fn) {
   locals(e, fn);
   body(e, &fn->body);
   fputs("}\n\n", f);
-  if (fn->nparams == 2) {
-    fprintf(f, "static double %s_cb(double x, void *ctx) {\n", fn->name);
-    fprintf(f, "  gen_slice_ctx *c = ctx;\n  return %s(c->st, c->e, x);\n}\n\n", fn->name);
-  }
 }
 
 static void c_string(FILE *f, const char *s) {
@@ -414,16 +383,11 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
     fprintf(f, "}, %d, %d, %.17g},\n", v->domain_arg, v->has_default, v->default_value);
   }
   fputs("};\n\n", f);
-  fprintf(f, "static const lvm_vars_desc gen_desc = {");
-  c_string(f, m->model);
-  fprintf(f, ", %d, gen_vars, %d, gen_sizes};\n\n", m->vars.n, m->sizes.n);
-  fputs("typedef struct gen_slice_ctx {\n  lvm_vars *st;\n  int64_t e;\n} gen_slice_ctx;\n\n", f);
   /* prototypes, then the kernels */
   for (int i = 0; i < m->funcs.n; i++) {
     const IrFunc *fn = m->funcs.v[i];
     if (fn->nparams) {
       fprintf(f, "static double %s(lvm_vars *st, int64_t l0, double l1);\n", fn->name);
-      fprintf(f, "static double %s_cb(double x, void *ctx);\n", fn->name);
     }
   }
   fputc('\n', f);
@@ -432,8 +396,11 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
     func(&e, m->funcs.v[i]);
   }
   /* the model record */
-  fprintf(f, "LVM_GEN_MODEL(gen_model, gen_desc, ");
+  fputs("static const lvm_gen_model gen_model = {\n  {", f);
+  c_string(f, m->model);
+  fprintf(f, ", %d, gen_vars, %d, gen_sizes},\n  ", m->vars.n, m->sizes.n);
   c_string(f, m->source);
-  fputs(")\n\nint main(int argc, char **argv) { return lvm_model_main(&gen_model, argc, argv); }\n", f);
+  fputs(",\n  gen_init, gen_sweep, gen_log_joint, gen_simulate,\n};\n\n"
+        "int main(int argc, char **argv) { return lvm_gen_main(&gen_model, argc, argv); }\n", f);
   return ferror(f) ? -1 : 0;
 }

@@ -79,6 +79,11 @@ typedef struct lvm_model {
    * (sample --exclude NAME); non-zero if the model has no such variable.
    * Called on the base state before clone, so chains inherit it. */
   int (*exclude)(void *state, const char *name);
+  /* Optional, for models described by data rather than by functions
+   * (lvm/gen.h): when setup_ctx is set it is called instead of setup, with
+   * `ctx` as its first argument. */
+  const void *ctx;
+  int (*setup_ctx)(const void *ctx, void *state, const lvm_data *data, lvm_msgs *msgs);
 } lvm_model;
 
 /* The executable's main: parse argv (lvm_cli_parse with m->name), run the

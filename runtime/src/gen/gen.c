@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lvm/slice.h"
+
 double *lvm_gen_scratch(lvm_vars *st, int id, size_t n) {
   if (id < 0) return NULL;
   if (id >= st->n_scratch) {
@@ -33,4 +35,99 @@ double *lvm_gen_scratch(lvm_vars *st, int id, size_t n) {
 int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status) {
   snprintf(st->error, sizeof st->error, "%s: %s (%s)", where, what, lvm_strerror(status));
   return status;
+}
+
+/* ---- Slice updates ----------------------------------------------------- */
+
+typedef struct slice_ctx {
+  lvm_vars *st;
+  lvm_gen_logp logp;
+  int64_t e;
+} slice_ctx;
+
+static double slice_cb(double x, void *ctx) {
+  const slice_ctx *c = ctx;
+  return c->logp(c->st, c->e, x);
+}
+
+int lvm_gen_slice(lvm_vars *st, lvm_rng *r, int warmup, int kind, double *ss, lvm_gen_logp logp,
+                  int64_t e, double *x) {
+  lvm_slice sl;
+  lvm_slice_init(&sl, (lvm_slice_domain){(lvm_slice_kind)kind, 0.0, 0.0}, ss[0] > 0.0 ? ss[0] : 1.0,
+                 warmup);
+  sl.adapt_sum = ss[1];
+  sl.adapt_n = (uint64_t)ss[2];
+  slice_ctx c = {st, logp, e};
+  double x1;
+  int status = lvm_slice_draw(&sl, r, slice_cb, &c, *x, &x1);
+  if (status != LVM_OK) return status;
+  *x = x1;
+  ss[0] = sl.width;
+  ss[1] = sl.adapt_sum;
+  ss[2] = (double)sl.adapt_n;
+  return LVM_OK;
+}
+
+/* ---- The model record -------------------------------------------------- */
+
+/* The generated model of a set-up state (its desc is the model's vars). */
+static const lvm_gen_model *gen_of(const void *s) {
+  return (const lvm_gen_model *)((const lvm_vars *)s)->desc;
+}
+
+static int gen_setup(const void *ctx, void *s, const lvm_data *d, lvm_msgs *m) {
+  return lvm_vars_setup((lvm_vars *)s, &((const lvm_gen_model *)ctx)->vars, d, m);
+}
+static void gen_teardown(void *s) { lvm_vars_free((lvm_vars *)s); }
+static int gen_clone(void *dst, const void *src) {
+  return lvm_vars_clone((lvm_vars *)dst, (const lvm_vars *)src);
+}
+static int gen_columns(const void *s, lvm_csv_names *n) {
+  return lvm_vars_columns((const lvm_vars *)s, n);
+}
+static int gen_init(void *s, lvm_rng *r) { return gen_of(s)->init((lvm_vars *)s, r); }
+static int gen_init_from(void *s, const lvm_data *i, lvm_msgs *m) {
+  return lvm_vars_set_from((lvm_vars *)s, i, m);
+}
+static int gen_sweep(void *s, lvm_rng *r, int w) { return gen_of(s)->sweep((lvm_vars *)s, r, w); }
+static double gen_log_joint(const void *s) { return gen_of(s)->log_joint((lvm_vars *)s); }
+static void gen_write_row(const void *s, double *row) {
+  lvm_vars_write_row((const lvm_vars *)s, row);
+}
+static int gen_simulate(void *s, lvm_rng *r, lvm_data *out) {
+  int st = gen_of(s)->simulate((lvm_vars *)s, r);
+  return st ? st : (int)lvm_vars_to_data((const lvm_vars *)s, out);
+}
+static const char *gen_last_error(const void *s) { return ((const lvm_vars *)s)->error; }
+static int gen_exclude(void *s, const char *name) { return lvm_vars_exclude((lvm_vars *)s, name); }
+
+lvm_model lvm_gen_record(const lvm_gen_model *g) {
+  lvm_model m = {
+      .name = g->vars.model,
+      .source = g->source,
+      .state_size = sizeof(lvm_vars),
+      .teardown = gen_teardown,
+      .clone = gen_clone,
+      .columns = gen_columns,
+      .init = gen_init,
+      .init_from = gen_init_from,
+      .sweep = gen_sweep,
+      .log_joint = gen_log_joint,
+      .write_row = gen_write_row,
+      .simulate = g->simulate ? gen_simulate : NULL,
+      .last_error = gen_last_error,
+      .exclude = gen_exclude,
+      .ctx = g,
+      .setup_ctx = gen_setup,
+  };
+  return m;
+}
+
+int lvm_gen_run(const lvm_gen_model *g, int argc, char **argv, FILE *out, FILE *err) {
+  lvm_model m = lvm_gen_record(g);
+  return lvm_model_run(&m, argc, argv, out, err);
+}
+
+int lvm_gen_main(const lvm_gen_model *g, int argc, char **argv) {
+  return lvm_gen_run(g, argc, argv, stdout, stderr);
 }

@@ -419,7 +419,7 @@ done:
 static int check_model(const lvm_model *m, FILE *err) {
   const char *missing = !m                ? "the model"
                         : !m->name        ? "name"
-                        : !m->setup       ? "setup"
+                        : !m->setup && !m->setup_ctx ? "setup"
                         : !m->teardown    ? "teardown"
                         : !m->clone       ? "clone"
                         : !m->columns     ? "columns"
@@ -507,7 +507,7 @@ int lvm_model_run(const lvm_model *m, int argc, char **argv, FILE *out, FILE *er
     if (lvm_data_set(data, cli->sets[i], msgs) != LVM_OK && ds == LVM_OK) ds = LVM_EDATA;
   int s = 1;
   if (ds == LVM_OK) {
-    s = m->setup(base, data, msgs);
+    s = m->setup_ctx ? m->setup_ctx(m->ctx, base, data, msgs) : m->setup(base, data, msgs);
     if (s != 0 && msgs->n_errors == 0)
       lvm_msgs_add(msgs, LVM_MSG_ERROR, cli->data, "%s", model_error(m, base, s));
   }
