@@ -3,6 +3,8 @@
  *   lvmc check FILE [--data DATA.json] [--set NAME=VALUE]...
  *   lvmc explain FILE [--data DATA.json] [--set NAME=VALUE]...
  *   lvmc FILE --dump=ast|typed|graph
+ *   lvmc build FILE -o EXE [--backend=llvm|c] [--emit-llvm F] [--emit-c F] [-g]
+ *   lvmc run FILE [--] ARGS...     (the executable's commands, JIT-compiled)
  *
  * Exit status: 0 success, 1 errors in the model or data, 2 usage.
  */
@@ -30,6 +32,9 @@ static const char usage_text[] =
     "                    parents and children, and each statement's log-density term\n"
     "  build FILE -o EXE compile the model to a standalone executable (Gibbs sampler):\n"
     "                    EXE sample|simulate|summary ... (EXE --help)\n"
+    "  run FILE [--] ARGS...\n"
+    "                    compile the model in memory and run it as the executable\n"
+    "                    would run with ARGS: lvmc run gmm.lvm sample --data d.json\n"
     "  summary CSV...    summarise CmdStan CSV draws (Mean, MCSE, StdDev, quantiles,\n"
     "                    ESS_bulk, ESS_tail, R_hat), one file per chain\n"
     "\n"
@@ -42,8 +47,12 @@ static const char usage_text[] =
     "  --dump=STAGE      print an intermediate form and stop: ast, typed, graph (DOT),\n"
     "                    ir (the loop IR of the generated kernels)\n"
     "  -o FILE           build: the executable to write\n"
+    "  --backend=B       build: llvm (default: LLVM, in process) or c (the system C\n"
+    "                    compiler); both give the same draws\n"
+    "  --emit-llvm FILE  build: also write the LLVM IR ('-': standard output)\n"
     "  --emit-c FILE     build: also write the generated C source\n"
-    "  -v, --verbose     build: print the C compiler command\n"
+    "  -g                build, run: debug information (backtraces name the model's lines)\n"
+    "  -v, --verbose     build: print the linker / C compiler command\n"
     "  --color=WHEN      colour diagnostics: auto (default), always, never\n"
     "  -h, --help        this help\n"
     "  --version         print the version\n"
@@ -87,6 +96,61 @@ static char *read_all(FILE *f, size_t *len) {
   return buf;
 }
 
+/* The model file ('-': standard input); NULL after a message. */
+static char *read_model_file(const char *file, size_t *len) {
+  FILE *f = !strcmp(file, "-") ? stdin : fopen(file, "rb");
+  if (!f) {
+    fprintf(stderr, "lvmc: cannot open '%s': ", file);
+    perror(NULL);
+    return NULL;
+  }
+  char *text = read_all(f, len);
+  if (f != stdin) fclose(f);
+  if (!text) fprintf(stderr, "lvmc: cannot read '%s'\n", file);
+  return text;
+}
+
+/* lvmc [--color=WHEN] run [-g] MODEL.lvm [--] ARGS... */
+static int run_main(int argc, char **argv, int at) {
+  const char *color = "auto";
+  int debug = 0;
+  for (int i = 1; i < at; i++)
+    if (!strncmp(argv[i], "--color=", 8)) color = argv[i] + 8;
+  int i = at + 1;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    if (!strcmp(argv[i], "-g")) {
+      debug = 1;
+    } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(usage_text, stdout);
+      return 0;
+    } else {
+      return usage_error("unknown option '%s' before the model file of 'run'", argv[i]);
+    }
+  }
+  if (i >= argc) return usage_error("'%s' needs a model file", "run");
+  const char *file = argv[i++];
+  if (i < argc && !strcmp(argv[i], "--")) i++;
+  int use_color = !strcmp(color, "always") ||
+                  (!strcmp(color, "auto") && isatty(2) && !getenv("NO_COLOR"));
+  size_t len = 0;
+  char *text = read_model_file(file, &len);
+  if (!text) return 1;
+  Compilation *comp = compilation_new();
+  if (!comp) return 70;
+  int status = 1;
+  if (compile_buffer(comp, !strcmp(file, "-") ? "<stdin>" : file, text, len, STAGE_SEMA) == 0) {
+    BuildOptions bo = {0};
+    bo.debug = debug;
+    status = lvmc_run(comp, &bo, argc - i, argv + i, use_color);
+  } else {
+    diags_render(&comp->diags, stderr, use_color);
+    fprintf(stderr, "%d error%s\n", comp->diags.nerrors, comp->diags.nerrors == 1 ? "" : "s");
+  }
+  compilation_free(comp);
+  free(text);
+  return status;
+}
+
 int main(int argc, char **argv) {
   /* `lvmc [--color=...] summary FILES...` is the runtime's summary command */
   for (int i = 1; i < argc; i++) {
@@ -97,7 +161,12 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "summary")) return lvm_summary_main(argc - i, argv + i);
     break;
   }
-  enum { OPT_DUMP = 256, OPT_VERSION, OPT_COLOR, OPT_DATA, OPT_SET, OPT_EMIT_C };
+  for (int i = 1; i < argc; i++) {
+    if (!strncmp(argv[i], "--color", 7)) continue;
+    if (!strcmp(argv[i], "run")) return run_main(argc, argv, i);
+    break;
+  }
+  enum { OPT_DUMP = 256, OPT_VERSION, OPT_COLOR, OPT_DATA, OPT_SET, OPT_EMIT_C, OPT_EMIT_LLVM, OPT_BACKEND };
   static const struct option opts[] = {
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
@@ -106,11 +175,14 @@ int main(int argc, char **argv) {
       {"data", required_argument, NULL, OPT_DATA},
       {"set", required_argument, NULL, OPT_SET},
       {"emit-c", required_argument, NULL, OPT_EMIT_C},
+      {"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
+      {"backend", required_argument, NULL, OPT_BACKEND},
       {"verbose", no_argument, NULL, 'v'},
       {NULL, 0, NULL, 0},
   };
-  const char *dump = NULL, *data = NULL, *color = "auto", *out = NULL, *emit_c_path = NULL;
-  int verbose = 0;
+  const char *dump = NULL, *data = NULL, *color = "auto", *out = NULL, *emit_c_path = NULL,
+             *emit_llvm_path = NULL, *backend = "llvm";
+  int verbose = 0, debug = 0;
   char **sets = calloc((size_t)argc + 1, sizeof *sets);
   int nsets = 0;
   if (!sets) return 70;
@@ -119,7 +191,7 @@ int main(int argc, char **argv) {
   opterr = 0;
   int c;
   /* '-' keeps the order: positional arguments arrive as 1 */
-  while ((c = getopt_long(argc, argv, "-ho:v", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "-ho:vg", opts, NULL)) != -1) {
     switch (c) {
     case 'h': fputs(usage_text, stdout); free(sets); return 0;
     case OPT_VERSION: printf("lvmc %s\n", LVMC_VERSION); free(sets); return 0;
@@ -130,6 +202,9 @@ int main(int argc, char **argv) {
     case 'o': out = optarg; break;
     case 'v': verbose = 1; break;
     case OPT_EMIT_C: emit_c_path = optarg; break;
+    case OPT_EMIT_LLVM: emit_llvm_path = optarg; break;
+    case OPT_BACKEND: backend = optarg; break;
+    case 'g': debug = 1; break;
     case 1:
       if (npos < 3) positional[npos] = optarg;
       npos++;
@@ -169,9 +244,13 @@ int main(int argc, char **argv) {
     free(sets);
     return usage_error("--dump takes ast, typed, graph or ir, not '%s'", dump);
   }
-  if (!strcmp(cmd, "build") && !out && !emit_c_path && !dump) {
+  if (!strcmp(cmd, "build") && !out && !emit_c_path && !emit_llvm_path && !dump) {
     free(sets);
-    return usage_error("'%s' needs -o EXE (or --emit-c FILE)", "build");
+    return usage_error("'%s' needs -o EXE (or --emit-llvm FILE, --emit-c FILE)", "build");
+  }
+  if (strcmp(backend, "llvm") && strcmp(backend, "c")) {
+    free(sets);
+    return usage_error("--backend takes llvm or c, not '%s'", backend);
   }
   int use_color = !strcmp(color, "always") ||
                   (!strcmp(color, "auto") && isatty(2) && !getenv("NO_COLOR"));
@@ -180,18 +259,9 @@ int main(int argc, char **argv) {
     return usage_error("--color takes auto, always or never, not '%s'", color);
   }
 
-  FILE *f = !strcmp(file, "-") ? stdin : fopen(file, "rb");
-  if (!f) {
-    fprintf(stderr, "lvmc: cannot open '%s': ", file);
-    perror(NULL);
-    free(sets);
-    return 1;
-  }
   size_t len = 0;
-  char *text = read_all(f, &len);
-  if (f != stdin) fclose(f);
+  char *text = read_model_file(file, &len);
   if (!text) {
-    fprintf(stderr, "lvmc: cannot read '%s'\n", file);
     free(sets);
     return 1;
   }
@@ -210,8 +280,9 @@ int main(int argc, char **argv) {
       else if (dump && !strcmp(dump, "typed")) dump_typed(stdout, comp);
       else if (dump && !strcmp(dump, "graph")) dump_graph(stdout, comp);
       else if ((dump && !strcmp(dump, "ir")) || !strcmp(cmd, "build")) {
-        BuildOptions bo = {!strcmp(cmd, "build") ? out : NULL, emit_c_path,
-                           dump && !strcmp(dump, "ir") ? stdout : NULL, verbose};
+        BuildOptions bo = {!strcmp(cmd, "build") ? out : NULL, emit_c_path, emit_llvm_path,
+                           dump && !strcmp(dump, "ir") ? stdout : NULL, verbose,
+                           !strcmp(backend, "c") ? BACKEND_C : BACKEND_LLVM, debug};
         if (lvmc_build(comp, &bo) != 0) status = 1;
       } else if (!strcmp(cmd, "explain")) explain_model(stdout, comp);
     } else {

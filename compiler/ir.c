@@ -175,7 +175,7 @@ static void dump_body(FILE *f, const IrModule *m, const IrFunc *fn, const PtrVec
 static void dump_stmt(FILE *f, const IrModule *m, const IrFunc *fn, const IrStmt *s, int depth) {
   for (int i = 0; i < depth; i++) fputs("  ", f);
   const char *fld = s->field >= 0 ? ((IrField *)m->fields.v[s->field])->name : "?";
-  const char *loc = s->local >= 0 ? ((IrLocal *)fn->locals.v[s->local])->name : "?";
+  const char *loc = s->local >= 0 && s->kind != IS_SLICE ? ((IrLocal *)fn->locals.v[s->local])->name : "?";
   switch (s->kind) {
   case IS_BLOCK:
     fputs("{\n", f);

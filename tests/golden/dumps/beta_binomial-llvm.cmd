@@ -1,0 +1,1 @@
+build examples/beta_binomial.lvm --emit-llvm -

@@ -1,0 +1,1 @@
+build tests/stat/models/dirichlet_cat.lvm --emit-llvm -

@@ -1,0 +1,1 @@
+build tests/stat/models/gamma_poisson.lvm --emit-llvm -

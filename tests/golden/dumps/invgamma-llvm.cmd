@@ -1,0 +1,1 @@
+build tests/stat/models/invgamma.lvm --emit-llvm -

@@ -1,0 +1,1 @@
+build examples/ising.lvm --emit-llvm -

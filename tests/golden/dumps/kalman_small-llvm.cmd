@@ -1,0 +1,1 @@
+build tests/stat/models/kalman_small.lvm --emit-llvm -

@@ -1,0 +1,1 @@
+build -g tests/stat/models/slice_lognormal.lvm --emit-llvm -

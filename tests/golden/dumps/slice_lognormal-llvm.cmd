@@ -1,0 +1,1 @@
+build tests/stat/models/slice_lognormal.lvm --emit-llvm -
