@@ -1,6 +1,7 @@
 /* Fuzz target: the compile-from-buffer entry point (parse, semantic
- * analysis and, for models without errors, the conjugacy analysis and the
- * lowering to the IR, whose invariants are checked) must
+ * analysis and, for models without errors, the conjugacy analysis, the
+ * lowering to the IR, whose invariants are checked, and the LLVM backend,
+ * whose module must pass LLVM's verifier) must
  * never crash, hang, leak or assert on any input.
  *
  * Built two ways:
@@ -15,6 +16,7 @@
 
 #include "compile.h"
 #include "conj.h"
+#include "emit_llvm.h"
 #include "lower.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,6 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (compile_buffer(c, "fuzz.lvm", (const char *)data, size, STAGE_SEMA) == 0 && c->model) {
     IrModule *m = lower_model(c, conj_analyse(c));
     if (m && ir_check(m, stderr) != 0) abort(); /* generated IR must be well formed */
+    if (m) { /* and so must its LLVM module (llvm_emit_ir runs the verifier) */
+      char *ll = NULL;
+      size_t lllen = 0;
+      FILE *lf = open_memstream(&ll, &lllen);
+      LlvmOptions lo = {true, false};
+      if (!lf || llvm_emit_ir(lf, m, &c->diags, &lo) != 0) abort();
+      fclose(lf);
+      free(ll);
+    }
   }
   /* render into a memory stream to exercise the renderer too */
   char *buf = NULL;
