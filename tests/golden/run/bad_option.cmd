@@ -1,0 +1,1 @@
+run -x examples/gmm.lvm

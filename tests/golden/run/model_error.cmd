@@ -1,0 +1,1 @@
+run tests/golden/errors/annotated_never_used.lvm sample

@@ -1,0 +1,1 @@
+run examples/gmm.lvm sample --help

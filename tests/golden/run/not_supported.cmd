@@ -1,0 +1,1 @@
+run examples/logistic.lvm sample --data examples/logistic.data.json
