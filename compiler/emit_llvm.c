@@ -31,10 +31,25 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lvm/gen.h"
+
+/* The module mirrors these runtime layouts (emit_tables, vars_member): a
+ * change to them must be made here too.  lvm_gen_model may grow optional
+ * fields at the end (new kernels): emit them in emit_tables and emit_c. */
+_Static_assert(sizeof(lvm_gen_model) == sizeof(lvm_vars_desc) + 5 * sizeof(void *),
+               "lvm_gen_model changed: emit its fields in emit_tables() (and emit_c.c)");
+_Static_assert(sizeof(lvm_vars_desc) == 5 * sizeof(void *), "lvm_vars_desc changed");
+_Static_assert(sizeof(lvm_size_desc) == 32 && offsetof(lvm_size_desc, add) == 16, "lvm_size_desc changed");
+_Static_assert(sizeof(lvm_var_desc) == 72 && offsetof(lvm_var_desc, dim) == 24 &&
+                   offsetof(lvm_var_desc, default_value) == 64,
+               "lvm_var_desc changed");
+_Static_assert(offsetof(lvm_vars, v) == 1 * sizeof(void *) && offsetof(lvm_vars, missing) == 3 * sizeof(void *) &&
+                   offsetof(lvm_vars, latent) == 4 * sizeof(void *) && offsetof(lvm_vars, n) == 6 * sizeof(void *),
+               "lvm_vars changed: update vars_member()");
 
 /* ------------------------------------------------------------------ */
 /* Signatures of the runtime and libm functions the IR names          */
@@ -634,7 +649,7 @@ static void stmt(L *l, const IrStmt *s) {
     return;
   }
   case IS_FAIL:
-    return_fail(l, s->span, cstr(l, s->fn), ci32(l, 8 /* LVM_EDATA */));
+    return_fail(l, s->span, cstr(l, s->fn), ci32(l, LVM_EDATA));
     return;
   case IS_SLICE: {
     /* status = lvm_gen_slice(st, r, warmup, kind, &v[aux][4 e], fn, e, &field[e]) */
@@ -747,7 +762,7 @@ static void define_kernel(L *l, int index) {
     LLVMBasicBlockRef bad = block(l, "nomem"), ok = block(l, "ok");
     LLVMBuildCondBr(l->B, LLVMBuildIsNull(l->B, p, ""), bad, ok);
     LLVMPositionBuilderAtEnd(l->B, bad);
-    LLVMValueRef fa[4] = {l->st, cstr(l, l->m->source), cstr(l, "out of memory"), ci32(l, 4 /* LVM_ENOMEM */)};
+    LLVMValueRef fa[4] = {l->st, cstr(l, l->m->source), cstr(l, "out of memory"), ci32(l, LVM_ENOMEM)};
     LLVMValueRef r = call_named(l, "lvm_gen_fail", fa, 4);
     LLVMBuildRet(l->B, coerce(l, r, fn->ret == IR_F64 ? l->f64 : l->i32));
     LLVMPositionBuilderAtEnd(l->B, ok);

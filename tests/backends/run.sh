@@ -54,12 +54,18 @@ run_way() {  # way model data
   [ -e "$work/sim.json" ] && mv "$work/sim.json" "$d/sim.json"
   sed -i "s|$work/||g" "$d"/*.out
 }
-for model in examples/*.lvm tests/stat/models/*.lvm tests/stat/sbc/*.lvm; do
-  data=${model%.lvm}.data.json
-  case $model in
-    tests/stat/sbc/*) data="" ;;
-    *) [ -f "$data" ] || continue ;;
-  esac
+# model, data ("" for none) per line: the examples and test models with
+# their data, the SBC models without, and runtime failures (a variable lvmc
+# cannot sample yet left unobserved: the kernel's fail statement)
+cases() {
+  for model in examples/*.lvm tests/stat/models/*.lvm; do
+    [ -f "${model%.lvm}.data.json" ] && echo "$model ${model%.lvm}.data.json"
+  done
+  for model in tests/stat/sbc/*.lvm; do echo "$model"; done
+  echo "examples/beta_binomial.lvm tests/backends/beta_binomial_y_missing.data.json"
+}
+cases >"$work/cases"
+while read -r model data; do
   name=$(basename "$model" .lvm)
   rm -rf "$work/$name".*
   run_way llvm "$model" "$data"
@@ -99,6 +105,6 @@ for model in examples/*.lvm tests/stat/models/*.lvm tests/stat/sbc/*.lvm; do
     echo "FAIL $model"
     head -n 30 "$work/$name.diff"
   fi
-done
+done <"$work/cases"
 echo "backends: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
