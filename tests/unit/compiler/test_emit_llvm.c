@@ -1,7 +1,7 @@
 /* The LLVM backend on the IR constructs that no model lowers to today
  * (the model goldens in tests/golden/dumps/ *-llvm.cmd cover the rest):
- * NEG, LT, OR, NOT, SELECT, REM, an if with an else, a block, SETF and
- * RTCALL.  The module is built by hand, checked (ir_check), emitted
+ * NEG, LT, OR, NOT, SELECT, REM, an if with an else, a block, SETF,
+ * RTCALL and a family draw into an integer variable.  The module is built by hand, checked (ir_check), emitted
  * (llvm_emit_ir runs the LLVM verifier) and compared with the golden file
  * given as argv[1]; `--accept` rewrites it (scripts/accept-golden).
  *
@@ -41,6 +41,12 @@ static IrModule *constructs(Arena *a) {
   fn0->size = true;
   fn0->index = 0;
   vec_push(a, &m->fields, fn0);
+  IrField *fv = arena_alloc(a, sizeof *fv);
+  fv->name = "n";
+  fv->type = IR_I64;
+  fv->array = true;
+  fv->index = 0;
+  vec_push(a, &m->fields, fv);
 
   /* f64 log_joint: every expression construct */
   IrFunc *f = arena_alloc(a, sizeof *f);
@@ -78,6 +84,18 @@ static IrModule *constructs(Arena *a) {
   IrFunc *g = arena_alloc(a, sizeof *g);
   g->name = "init";
   g->ret = IR_I64;
+  /* n[0] <- family bernoulli(eta[0 ..]): drawn into an int, then stored */
+  int eta = ir_add_local(a, g, "eta", IR_F64);
+  ((IrLocal *)g->locals.v[eta])->scratch_n = ir_const_i(a, 2);
+  IrStmt *fam = ir_stmt(a, IS_FAMILY, NO_SPAN);
+  fam->fn = "bernoulli";
+  fam->field = 1;
+  fam->local = eta;
+  fam->index = ir_const_i(a, 0);
+  fam->nargs = 1;
+  fam->args = arena_alloc(a, sizeof *fam->args);
+  fam->args[0] = ir_const_i(a, 0);
+  vec_push(a, &g->body, fam);
   IrStmt *rc = ir_stmt(a, IS_RTCALL, (Span){-1, 7, 3, 7, 9});
   rc->fn = "lvm_test_status";
   rc->nargs = 2;
