@@ -10,6 +10,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,15 @@ static int link_executable(const char *input, const BuildOptions *o) {
   }
   sprintf(tmp_out, "%s.tmp%ld", o->out, (long)getpid());
   sprintf(incflag, "-I%s", inc ? inc : "");
+  /* a directory that cannot be written is the user's problem, not a bug */
+  int probe = open(tmp_out, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+  if (probe < 0) {
+    fprintf(stderr, "lvmc: cannot write '%s': %s\n", o->out, strerror(errno));
+    free(tmp_out);
+    free(incflag);
+    return 1;
+  }
+  close(probe);
   const char *cc = getenv("CC");
   if (!cc || !*cc) cc = "cc";
   /* an lvmc built with sanitizers links the runtime built with them: the

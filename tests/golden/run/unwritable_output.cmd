@@ -1,0 +1,1 @@
+build examples/gmm.lvm -o /nonexistent/dir/gmm
