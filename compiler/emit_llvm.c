@@ -961,9 +961,27 @@ static void set_target(LLVMModuleRef M, LLVMTargetMachineRef tm) {
   LLVMDisposeTargetData(td);
 }
 
-static int optimize(LLVMModuleRef M, LLVMTargetMachineRef tm) {
+/* An lvmc built with AddressSanitizer links executables with the
+ * sanitized runtime (build.c); their kernels are instrumented too, so that
+ * the test suite's ASan build checks the generated code (as the C
+ * backend's `cc -fsanitize=address` does). */
+#if defined(__SANITIZE_ADDRESS__)
+enum { SANITIZE = 1 };
+#else
+enum { SANITIZE = 0 };
+#endif
+
+static int optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, bool sanitize) {
+  const char *pipeline = "default<O2>";
+  if (sanitize) {
+    unsigned kind = LLVMGetEnumAttributeKindForName("sanitize_address", 16);
+    for (LLVMValueRef f = LLVMGetFirstFunction(M); f; f = LLVMGetNextFunction(f))
+      if (!LLVMIsDeclaration(f))
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(LLVMGetModuleContext(M), kind, 0));
+    pipeline = "default<O2>,asan";
+  }
   LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-  LLVMErrorRef e = LLVMRunPasses(M, "default<O2>", tm, po);
+  LLVMErrorRef e = LLVMRunPasses(M, pipeline, tm, po);
   LLVMDisposePassBuilderOptions(po);
   if (e) {
     char *msg = LLVMGetErrorMessage(e);
@@ -996,7 +1014,7 @@ int llvm_emit_object(const char *path, const IrModule *m, Diags *diags, const Ll
   int rc = 1;
   if (M) {
     set_target(M, tm);
-    if (!o->optimize || optimize(M, tm) == 0) {
+    if (!o->optimize || optimize(M, tm, SANITIZE) == 0) {
       char *err = NULL;
       if (LLVMTargetMachineEmitToFile(tm, M, path, LLVMObjectFile, &err)) {
         fprintf(stderr, "lvmc: cannot write the object file '%s': %s\n", path, err ? err : "?");
@@ -1030,7 +1048,7 @@ int llvm_run(const IrModule *m, Diags *diags, const LlvmOptions *o, int argc, ch
     return -1;
   }
   set_target(M, tm);
-  if (o->optimize && optimize(M, tm) != 0) {
+  if (o->optimize && optimize(M, tm, false) != 0) {
     LLVMDisposeModule(M);
     LLVMOrcDisposeThreadSafeContext(tsc);
     LLVMDisposeTargetMachine(tm);
