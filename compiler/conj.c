@@ -597,6 +597,9 @@ static Poly *index_into(PolyCtx *c, const Node *e, const PtrVec *idx, int from) 
       Poly *args[2] = {to_poly(c, idx->v[from]), to_poly(c, idx->v[from + 1])};
       return poly_atom(c, atom_func(c, "eq", arena_memdup_polys(c, args, 2), 2, e->span), 1);
     }
+    if (!strcmp(e->name, "inverse") && e->list.n == 1 && ((Node *)e->list.v[0])->kind == N_CALL &&
+        !strcmp(((Node *)e->list.v[0])->name, "identity"))
+      return index_into(c, e->list.v[0], idx, from); /* I^-1 = I */
     if (!strcmp(e->name, "transpose") && e->list.n == 1 && from + 1 < idx->n) {
       PtrVec sw = {0};
       for (int i = 0; i < from; i++) vec_push(c->A, &sw, idx->v[i]);
@@ -1085,6 +1088,13 @@ static Family *match_family(const Model *m, const Sym *v, unsigned stats) {
     }
   }
   return best;
+}
+
+Family *term_family(PolyCtx *c, const Poly *p, const Sym *v) {
+  Found f = {0};
+  for (int k = 0; k < p->n && !f.reason; k++) classify_mono(c, p->m[k], v, &f, NO_SPAN);
+  if (f.reason || f.coupled || !v->type) return NULL;
+  return match_family(c->m, v, f.stats);
 }
 
 /* ------------------------------------------------------------------ */

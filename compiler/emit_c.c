@@ -77,6 +77,15 @@ static void expr(E *e, const IrExpr *x) {
     }
     fputc(')', f);
     return;
+  case IR_ARRCALL:
+    fprintf(f, "%s(&", x->fn);
+    field_ref(e, x->field);
+    fputc('[', f);
+    expr(e, x->args[0]);
+    fputs("], ", f);
+    expr(e, x->args[1]);
+    fputc(')', f);
+    return;
   case IR_SELECT:
     fputc('(', f);
     expr(e, x->args[0]);
@@ -259,7 +268,12 @@ static void stmt(E *e, const IrStmt *s) {
       field_ref(e, s->field);
       fputc('[', f);
       expr(e, s->index);
-      fputs("]);\n", f);
+      fputc(']', f);
+      if (s->value) {
+        fputs(", &", f);
+        expr(e, s->value);
+      }
+      fputs(");\n", f);
     } else {
       fputs("{ int gv = 0; ", f);
       fprintf(f, "status = lvm_family_%s_draw(r, &l%d[", s->fn, s->local);

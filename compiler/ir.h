@@ -55,7 +55,9 @@ typedef enum IrType { IR_VOID = 0, IR_F64, IR_I64 } IrType;
   X(CALL, -1)     /* pure math function .fn (f64 ... -> f64) */               \
   X(SELECT, 3)    /* arg0 ? arg1 : arg2 */                                    \
   X(FREE, 1)      /* i64: is element arg0 of variable .field to be sampled? */  \
-  X(KCALL, -1)    /* f64: a generated function .fn of the module (e, x) */
+  X(KCALL, -1)    /* f64: a generated function .fn of the module (e, x) */    \
+  X(ARRCALL, 2)   /* f64: runtime .fn(&.field[arg0], (int64) arg1): a function \
+                     of a sub-array of a state field (log det of a matrix) */
 
 typedef enum IrOp {
 #define X(name, arity) IR_##name,
@@ -90,7 +92,9 @@ typedef enum IrStmtKind {
   IS_RETURN,    /* return value (f64) or status (i64) */
   IS_DRAW,      /* field[index] = draw from runtime sampler .fn(rng, args) (scalar) */
   IS_DRAWVEC,   /* runtime vector draw .fn(rng, n=args[0], in=scratch .local, out=&field[index]) */
-  IS_FAMILY,    /* field[index] = lvm_family_<fn>_draw(rng, eta=&scratch .local[args[0]]) */
+  IS_FAMILY,    /* field[index] = lvm_family_<fn>_draw(rng, [n=args[1],] eta=&scratch .local[args[0]]
+                   [, work=&.value]); .value, when present, is an IR_SCRATCH element
+                   (the work buffer of mvnormal / wishart) */
   IS_CATDRAW,   /* field[index] = offset + lvm_categorical_logit_draw(rng, n=args[0], scratch .local) */
   IS_FAIL,      /* return an error naming .span: .fn is the message */
   IS_SLICE,     /* field[index] = slice draw with log density function .fn (params: elem, x),
@@ -177,6 +181,7 @@ IrExpr *ir_bin(Arena *a, IrOp op, IrExpr *x, IrExpr *y);
 IrExpr *ir_call(Arena *a, const char *fn, int nargs, IrExpr **args);
 IrExpr *ir_select(Arena *a, IrExpr *c, IrExpr *x, IrExpr *y);
 IrExpr *ir_free(Arena *a, int field, IrExpr *index);
+IrExpr *ir_arrcall(Arena *a, const char *fn, int field, IrExpr *offset, IrExpr *n);
 IrExpr *ir_to_f(Arena *a, IrExpr *x);  /* I2F unless already f64 */
 IrExpr *ir_to_i(Arena *a, IrExpr *x);  /* F2I unless already i64 */
 IrStmt *ir_stmt(Arena *a, IrStmtKind k, Span span);

@@ -285,6 +285,8 @@ static IrExpr *lower_ref(Lower *l, const Node *ref) {
   if (loc >= 0 && ref->kind == N_NAME) return ir_local(l->A, loc, IR_I64);
   Sym *y = base->sym;
   int k = y ? var_index(l, y) : -1;
+  if (k < 0 && loc < 0 && (y = model_find(l->m, base->name)) != NULL)
+    k = var_index(l, y); /* a size name of a dist signature, bound to the model's data value */
   if (k < 0) {
     fail(l, arena_printf(l->A, "'%s' cannot be evaluated here", base->name));
     return ir_const_f(l->A, 0);
@@ -346,6 +348,32 @@ static const char *c_function(const char *f) {
   return NULL;
 }
 
+/* log det of a matrix-valued polynomial argument: the identity (0), a
+ * stored matrix (a state variable, whole or one matrix of an array of
+ * them), or the inverse of one. */
+static IrExpr *lower_log_det(Lower *l, const Poly *p) {
+  if (p->n == 1 && p->m[0]->nb == 0 && p->m[0]->nf == 1 && p->m[0]->coef == 1 &&
+      p->m[0]->f[0].power == 1) {
+    const Atom *a = p->m[0]->f[0].atom;
+    if (a->kind == A_FUNC && !strcmp(a->fname, "identity")) return ir_const_f(l->A, 0);
+    if (a->kind == A_FUNC && !strcmp(a->fname, "inverse") && a->nargs == 1)
+      return ir_un(l->A, IR_NEG, lower_log_det(l, a->args[0]));
+    if (a->kind == A_REF && a->var) {
+      int k = var_index(l, a->var);
+      const IrVarDesc *v = k >= 0 ? l->mod->vars.v[k] : NULL;
+      if (v && !v->is_int && v->ndim >= 2) {
+        static const PtrVec none = {0};
+        const PtrVec *idx = a->ref->kind == N_INDEX ? &a->ref->list : &none;
+        if (idx->n == v->ndim - 2)
+          return ir_arrcall(l->A, "lvm_gen_log_det", k, flat_index(l, k, idx),
+                            size_expr(l, v->dim[v->ndim - 1]));
+      }
+    }
+  }
+  fail(l, "log_det of this matrix expression is not supported by the code generator yet");
+  return ir_const_f(l->A, 0);
+}
+
 /* IR for one factor atom^power. */
 static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
   IrExpr *x;
@@ -364,6 +392,8 @@ static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
               !strcmp(a->fname, "min") || !strcmp(a->fname, "prod")) && a->nargs == 1) {
     fail(l, arena_printf(l->A, "'%s' over a comprehension is not supported by the code generator yet", a->fname));
     x = ir_const_f(l->A, 0);
+  } else if (!strcmp(a->fname, "log_det") && a->nargs == 1) {
+    x = lower_log_det(l, a->args[0]);
   } else {
     const char *fn = c_function(a->fname);
     if (!fn) {
@@ -388,12 +418,17 @@ static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
   return ir_call(l->A, "pow", 2, args);
 }
 
-/* The product of a monomial's factors, skipping factor `skip` (or -1). */
-static IrExpr *mono_value(Lower *l, const Mono *m, int skip) {
+/* The product of a monomial's factors, skipping those in the bit set `skip`. */
+static IrExpr *mono_value_mask(Lower *l, const Mono *m, unsigned skip) {
   IrExpr *v = ir_const_f(l->A, m->coef);
   for (int i = 0; i < m->nf; i++)
-    if (i != skip) v = ir_bin(l->A, IR_MUL, v, lower_atom(l, m->f[i].atom, m->f[i].power));
+    if (i >= 32 || !(skip & (1u << i))) v = ir_bin(l->A, IR_MUL, v, lower_atom(l, m->f[i].atom, m->f[i].power));
   return v;
+}
+
+/* The product of a monomial's factors, skipping factor `skip` (or -1). */
+static IrExpr *mono_value(Lower *l, const Mono *m, int skip) {
+  return mono_value_mask(l, m, skip >= 0 && skip < 32 ? 1u << skip : 0);
 }
 
 /* Open loops for the binders of m (innermost last); returns the number of
@@ -608,16 +643,14 @@ static int scratch(Lower *l, const char *name, IrExpr *n) {
   return loc;
 }
 
+static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E);
+
 /* Emit the draw of the element(s) the statement defines, at the current
  * plate values.  `always`: simulate (draw even observed elements). */
 static void lower_draw(Lower *l, Node *st, bool always) {
   Sym *y = st->a->sym;
   int k = var_index(l, y);
   const Sampler *smp = find_sampler(st->name);
-  if (!smp) {
-    fail(l, arena_printf(l->A, "cannot draw from '%s' yet (no sampler in the runtime)", st->name));
-    return;
-  }
   static const PtrVec none = {0};
   const PtrVec *lidx = st->a->kind == N_INDEX ? &((Node *)st->a)->list : &none;
   IrExpr *flat = flat_index(l, k, lidx);
@@ -634,6 +667,12 @@ static void lower_draw(Lower *l, Node *st, bool always) {
     l->out = &c->body;
   }
   IrExpr *E = ir_local(l->A, e, IR_I64);
+  if (!smp) {
+    if (!lower_family_draw(l, st, k, E))
+      fail(l, arena_printf(l->A, "cannot draw from '%s' yet (no sampler in the runtime, and its density is not an exponential family in '%s')", st->name, y->name));
+    l->out = saved;
+    return;
+  }
   switch (smp->kind) {
   case 0:
   case 4: {
@@ -855,19 +894,27 @@ static int mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
         continue;
       }
     }
+    if (a->kind == A_FUNC && !strcmp(a->fname, "log_det") && a->nargs == 1 && p == 1) {
+      const Atom *r = poly_single_ref(a->args[0], v);
+      if (r) {
+        out[n++] = (VRef){i, r, ST_LOGDET};
+        continue;
+      }
+    }
     if (depends_on(a, v)) out[n++] = (VRef){i, NULL, ST_COUNT}; /* other use (discrete) */
   }
   return n;
 }
 
-static int stat_slot(const Family *f, StatKind k) {
-  for (int i = 0; i < f->stats.n; i++) {
-    Family one = *f;
-    one.stats.v = &f->stats.v[i];
-    one.stats.n = 1;
-    if (family_stats(&one) == (1u << k)) return i;
-  }
-  return -1;
+/* The statistic of slot i of a family's declaration. */
+static int stat_slot_kind(const Family *f, int i) {
+  Family one = *f;
+  one.stats.v = &f->stats.v[i];
+  one.stats.n = 1;
+  unsigned b = family_stats(&one);
+  for (int k = 0; k < ST_COUNT; k++)
+    if (b == (1u << k)) return k;
+  return ST_COUNT;
 }
 
 static bool mentions(const Poly *p, const Sym *v) {
@@ -887,29 +934,168 @@ static IrExpr *ref_flat(Lower *l, const Atom *a, int k) {
   return flat_index(l, k, a->ref->kind == N_INDEX ? &a->ref->list : &none);
 }
 
-/* Scalar conjugate families: scatter the natural parameters of every
- * element in one pass over the terms, then draw each free element. */
-static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
-  Sym *v = vp->var;
-  int k = var_index(l, v);
-  const Family *fam = vp->family;
-  int ns = fam->stats.n;
-  bool simplex = v->type->dom == D_SIMPLEX;
-  IrExpr *len = var_len(l, k);
-  IrExpr *etalen = simplex ? len : ir_bin(l->A, IR_MUL, len, ir_const_i(l->A, ns));
-  int eta = scratch(l, "eta", etalen);
-  /* zero */
+/* How a family's natural parameters lie in a scratch array: per element of
+ * the variable (a scalar, a simplex, a vector or a matrix: VS doubles of
+ * the state) ES doubles of eta, one block per statistic in the order of the
+ * family's `stats` declaration. */
+typedef struct EtaLayout {
+  const Family *fam;
+  int k;              /* the variable */
+  int kind;           /* 0 scalar, 1 simplex, 2 vector, 3 matrix */
+  IrExpr *D;          /* sized families: K or D; NULL for scalar ones */
+  IrExpr *VS, *ES;    /* doubles per value, per eta */
+  int ns;
+  StatKind stat[8];
+  IrExpr *off[8];     /* offset of each statistic's block */
+  bool work;          /* the family's routines take a work buffer */
+} EtaLayout;
+
+static void eta_layout(Lower *l, const Family *fam, int k, const Sym *v, EtaLayout *L) {
+  const IrVarDesc *vd = l->mod->vars.v[k];
+  memset(L, 0, sizeof *L);
+  L->fam = fam;
+  L->k = k;
+  L->ns = fam->stats.n < 8 ? fam->stats.n : 8;
+  int ns = v->type ? v->type->nstruct : 0;
+  L->kind = v->type && v->type->dom == D_SIMPLEX ? 1 : ns == 1 ? 2 : ns >= 2 ? 3 : 0;
+  if (L->kind == 0) {
+    L->VS = ir_const_i(l->A, 1);
+    L->ES = ir_const_i(l->A, L->ns);
+  } else {
+    L->D = L->kind == 1 ? size_expr(l, vd->domain_arg) : size_expr(l, vd->dim[vd->ndim - 1]);
+    L->VS = L->kind == 3 ? ir_bin(l->A, IR_MUL, L->D, L->D) : L->D;
+  }
+  IrExpr *off = ir_const_i(l->A, 0);
+  for (int i = 0; i < L->ns; i++) {
+    L->stat[i] = (StatKind)stat_slot_kind(fam, i);
+    L->off[i] = off;
+    IrExpr *blk = L->kind == 0 || L->stat[i] == ST_LOGDET ? ir_const_i(l->A, 1)
+                  : L->stat[i] == ST_OUTER ? ir_bin(l->A, IR_MUL, L->D, L->D) : L->VS;
+    off = i == 0 && L->kind != 0 ? blk : ir_bin(l->A, IR_ADD, off, blk);
+  }
+  if (L->kind != 0) L->ES = off;
+  L->work = fam->runtime && (!strcmp(fam->runtime, "mvnormal") || !strcmp(fam->runtime, "wishart"));
+}
+
+static int layout_slot(const EtaLayout *L, StatKind k) {
+  if (L->kind >= 2 && k == ST_X2) k = ST_OUTER; /* x[i]^2: a diagonal entry of x x' */
+  for (int i = 0; i < L->ns; i++)
+    if (L->stat[i] == k) return i;
+  return -1;
+}
+
+/* The eta index a monomial's references to v (refs[0..nr)) accumulate into.
+ * ebase/vbase: the eta offset and the state offset of the element; NULL for
+ * "the element of the first reference" (sweeps over all elements). */
+static IrExpr *eta_index(Lower *l, const EtaLayout *L, const VRef *refs, int nr, int slot,
+                         IrExpr *ebase, IrExpr *vbase) {
+  Arena *A = l->A;
+  IrExpr *f1 = ref_flat(l, refs[0].atom, L->k);
+  if (L->kind == 0) /* scalars: element = flat index */
+    return ir_bin(A, IR_ADD, ir_bin(A, IR_MUL, ebase ? ebase : f1, L->ES), ir_const_i(A, slot));
+  if (L->kind == 1 && !ebase) return f1; /* simplex: eta has the shape of the variable */
+  if (!ebase) {
+    int el = new_local(l, "el", IR_I64);
+    IrStmt *s = ir_stmt(A, IS_SET, l->span);
+    s->local = el;
+    s->value = ir_bin(A, IR_IDIV, f1, L->VS);
+    emit(l, s);
+    ebase = ir_bin(A, IR_MUL, ir_local(A, el, IR_I64), L->ES);
+    vbase = ir_bin(A, IR_MUL, ir_local(A, el, IR_I64), L->VS);
+  }
+  IrExpr *idx = ir_bin(A, IR_ADD, ebase, L->off[slot]);
+  if (L->stat[slot] == ST_LOGDET) return idx;
+  IrExpr *c1 = ir_bin(A, IR_SUB, f1, vbase);
+  if (L->stat[slot] != ST_OUTER) return ir_bin(A, IR_ADD, idx, c1);
+  IrExpr *c2 = nr > 1 ? ir_bin(A, IR_SUB, ref_flat(l, refs[1].atom, L->k), vbase) : c1;
+  return ir_bin(A, IR_ADD, idx, ir_bin(A, IR_ADD, ir_bin(A, IR_MUL, c1, L->D), c2));
+}
+
+/* Accumulate into scratch `eta` the natural parameters that the monomials
+ * of term poly p mentioning v contribute (p is lowered in the current
+ * scope).  False after reporting a monomial that does not fit the layout. */
+static bool scatter_poly(Lower *l, const EtaLayout *L, const Sym *v, const Poly *p, int eta,
+                         IrExpr *ebase, IrExpr *vbase, Span span) {
+  for (int mi = 0; mi < p->n; mi++) {
+    const Mono *m = p->m[mi];
+    VRef refs[8];
+    int nr = mono_vrefs(m, v, refs, 8);
+    if (nr == 0) continue;
+    StatKind st = refs[0].stat;
+    bool ok = refs[0].atom && st != ST_COUNT;
+    if (nr == 2 && L->kind == 2 && refs[0].stat == ST_X && refs[1].stat == ST_X && refs[1].atom)
+      st = ST_OUTER;
+    else if (nr != 1)
+      ok = false;
+    int slot = ok ? layout_slot(L, st) : -1;
+    if (!ok || slot < 0) {
+      fail(l, ok ? arena_printf(l->A, "family '%s' has no slot for the statistic %s", L->fam->name,
+                                stat_name(st))
+                 : arena_printf(l->A, "internal: unexpected use of '%s' in a conjugate term", v->name));
+      return false;
+    }
+    PtrVec *saved2;
+    int nb2 = open_binders(l, m->b, m->nb, &saved2);
+    unsigned skip = 1u << refs[0].factor;
+    if (st == ST_OUTER && nr == 2) skip |= 1u << refs[1].factor;
+    IrStmt *acc = ir_stmt(l->A, IS_ACC, span);
+    acc->local = eta;
+    acc->index = eta_index(l, L, refs, nr, slot, ebase, vbase);
+    acc->value = mono_value_mask(l, m, skip);
+    emit(l, acc);
+    close_scope(l, nb2, saved2);
+  }
+  return true;
+}
+
+/* for i in 0 .. n - 1: scratch[i] = 0 */
+static void zero_scratch(Lower *l, int buf, IrExpr *n, Span span) {
   int z = new_local(l, "i", IR_I64);
-  IrStmt *zf = ir_stmt(l->A, IS_FOR, v->span);
+  IrStmt *zf = ir_stmt(l->A, IS_FOR, span);
   zf->local = z;
   zf->lo = ir_const_i(l->A, 0);
-  zf->hi = ir_bin(l->A, IR_SUB, etalen, ir_const_i(l->A, 1));
-  IrStmt *zs = ir_stmt(l->A, IS_STORE, v->span);
-  zs->local = eta;
+  zf->hi = ir_bin(l->A, IR_SUB, n, ir_const_i(l->A, 1));
+  IrStmt *zs = ir_stmt(l->A, IS_STORE, span);
+  zs->local = buf;
   zs->index = ir_local(l->A, z, IR_I64);
   zs->value = ir_const_f(l->A, 0);
   vec_push(l->A, &zf->body, zs);
   emit(l, zf);
+}
+
+/* The family draw of the element at state offset `first` from the natural
+ * parameters at eta offset `eoff`. */
+static IrStmt *family_draw(Lower *l, const EtaLayout *L, int eta, IrExpr *eoff, IrExpr *first,
+                           Span span) {
+  IrStmt *d = ir_stmt(l->A, IS_FAMILY, span);
+  d->field = L->k;
+  d->index = first;
+  d->local = eta;
+  d->fn = L->fam->runtime;
+  d->nargs = L->D ? 2 : 1;
+  d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+  d->args[0] = eoff;
+  if (L->D) d->args[1] = L->D;
+  if (L->work) {
+    IrExpr *wn = ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2),
+                                             ir_bin(l->A, IR_MUL, L->D, L->D)), L->D);
+    d->value = ir_scratch(l->A, scratch(l, "work", wn), ir_const_i(l->A, 0));
+  }
+  return d;
+}
+
+/* Conjugate families: scatter the natural parameters of every element in
+ * one pass over the terms, then draw each free element. */
+static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
+  Sym *v = vp->var;
+  int k = var_index(l, v);
+  EtaLayout L;
+  eta_layout(l, vp->family, k, v, &L);
+  IrExpr *len = var_len(l, k);
+  IrExpr *count = L.kind == 0 ? len : ir_bin(l->A, IR_IDIV, len, L.VS);
+  IrExpr *etalen = L.kind == 1 ? len : ir_bin(l->A, IR_MUL, count, L.ES);
+  int eta = scratch(l, "eta", etalen);
+  zero_scratch(l, eta, etalen, v->span);
   for (int t = 0; t < terms->n; t++) {
     const Term *term = terms->v[t];
     if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
@@ -918,34 +1104,9 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
      * sum binders get their own loops inside) */
     PtrVec *saved;
     int nb = open_plates(l, term->stmt, &saved);
-    for (int mi = 0; mi < term->poly->n; mi++) {
-      const Mono *m = term->poly->m[mi];
-      VRef refs[8];
-      int nr = mono_vrefs(m, v, refs, 8);
-      if (nr == 0) continue;
-      if (nr != 1 || !refs[0].atom || refs[0].stat == ST_COUNT) {
-        fail(l, arena_printf(l->A, "internal: unexpected use of '%s' in a conjugate term", v->name));
-        return;
-      }
-      int slot = simplex ? 0 : stat_slot(fam, refs[0].stat);
-      if (slot < 0) {
-        fail(l, arena_printf(l->A, "family '%s' has no slot for the statistic %s", fam->name,
-                             stat_name(refs[0].stat)));
-        return;
-      }
-      PtrVec *saved2;
-      int nb2 = open_binders(l, m->b, m->nb, &saved2);
-      IrExpr *idx = ref_flat(l, refs[0].atom, k);
-      if (!simplex) idx = ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, idx, ir_const_i(l->A, ns)),
-                                 ir_const_i(l->A, slot));
-      IrStmt *acc = ir_stmt(l->A, IS_ACC, term->stmt->span);
-      acc->local = eta;
-      acc->index = idx;
-      acc->value = mono_value(l, m, refs[0].factor);
-      emit(l, acc);
-      close_scope(l, nb2, saved2);
-    }
+    bool ok = scatter_poly(l, &L, v, term->poly, eta, NULL, NULL, term->stmt->span);
     close_scope(l, nb, saved);
+    if (!ok) return;
   }
   /* draw */
   l->span = v->span;
@@ -953,25 +1114,35 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
   IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
   f->local = e;
   f->lo = ir_const_i(l->A, 0);
-  IrExpr *K = simplex ? size_expr(l, ((IrVarDesc *)l->mod->vars.v[k])->domain_arg) : NULL;
-  IrExpr *count = simplex ? ir_bin(l->A, IR_IDIV, len, K) : len;
   f->hi = ir_bin(l->A, IR_SUB, ir_to_i(l->A, count), ir_const_i(l->A, 1));
   emit(l, f);
   IrExpr *E = ir_local(l->A, e, IR_I64);
-  IrExpr *first = simplex ? ir_bin(l->A, IR_MUL, E, K) : E;
+  IrExpr *first = L.kind == 0 ? E : ir_bin(l->A, IR_MUL, E, L.VS);
   IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
   c->cond = ir_free(l->A, k, first);
   vec_push(l->A, &f->body, c);
-  IrStmt *d = ir_stmt(l->A, IS_FAMILY, v->span);
-  d->field = k;
-  d->index = first;
-  d->local = eta;
-  d->fn = fam->runtime;
-  d->nargs = simplex ? 2 : 1;
-  d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
-  d->args[0] = simplex ? first : ir_bin(l->A, IR_MUL, E, ir_const_i(l->A, ns));
-  if (simplex) d->args[1] = K;
-  vec_push(l->A, &c->body, d);
+  vec_push(l->A, &c->body, family_draw(l, &L, eta, L.kind == 1 ? first : ir_bin(l->A, IR_MUL, E, L.ES),
+                                       first, v->span));
+}
+
+/* A draw from a distribution without a runtime sampler, through the family
+ * its own log density has in the drawn variable (MvNormal, Wishart, ...):
+ * the statement's term alone gives the natural parameters.  `E`: the state
+ * offset of the element the statement defines (plates bound). */
+static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E) {
+  Sym *y = st->a->sym;
+  Dist *dist = model_find_dist(l->m, st->name);
+  if (!dist || !y->type) return false;
+  Poly *p = poly_of(l, instantiate_term(l->A, st, dist));
+  Family *fam = term_family(&l->pc, p, y);
+  if (!fam || !fam->runtime) return false;
+  EtaLayout L;
+  eta_layout(l, fam, k, y, &L);
+  int eta = scratch(l, "eta", L.ES);
+  zero_scratch(l, eta, L.ES, st->span);
+  if (!scatter_poly(l, &L, y, p, eta, ir_const_i(l->A, 0), E, st->span)) return true;
+  emit(l, family_draw(l, &L, eta, ir_const_i(l->A, 0), E, st->span));
+  return true;
 }
 
 /* Emit, for element `E` of v (the local e), the sum over the term instances
@@ -1590,7 +1761,7 @@ static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
       const char *rt = vp->family->runtime;
       bool scalar_family = rt && (!strcmp(rt, "normal") || !strcmp(rt, "gamma") ||
                                   !strcmp(rt, "invgamma") || !strcmp(rt, "beta"));
-      bool dirichlet = rt && !strcmp(rt, "dirichlet");
+      bool dirichlet = rt && (!strcmp(rt, "dirichlet") || !strcmp(rt, "mvnormal") || !strcmp(rt, "wishart"));
       if (vp->coupled && rt && !strcmp(rt, "normal") && vp->var->type->nstruct == 0) {
         lower_coupled_normal(l, vp, terms);
       } else if (vp->coupled) {
@@ -1604,8 +1775,8 @@ static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
     }
     case UPD_ENUMERATE: lower_enumerate(l, vp, terms); break;
     case UPD_SLICE: {
-      if (vp->var->type->nstruct > 0) {
-        lower_unsupported(l, vp->var, "slice updates of vector elements are not generated yet");
+      if (vp->var->type->nstruct > 0 && vp->var->type->dom != D_VEC) {
+        lower_unsupported(l, vp->var, "slice updates of simplex or matrix elements are not generated yet");
         break;
       }
       lower_slice(l, vp, terms, l->aux_of[var_index(l, vp->var)]);

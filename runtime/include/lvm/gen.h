@@ -5,6 +5,7 @@
 #define LVM_GEN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lvm/model.h"
 #include "lvm/vars.h"
@@ -19,6 +20,10 @@ double *lvm_gen_scratch(lvm_vars *st, int id, size_t n);
 /* Record "WHERE: WHAT (runtime reason)" as the state's last error; returns
  * status. */
 int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status);
+
+/* log det of the symmetric positive-definite n x n matrix at A (row-major),
+ * by Cholesky; NaN if it is not positive definite (or n < 1). */
+double lvm_gen_log_det(const double *A, int64_t n);
 
 #define gen_scratch lvm_gen_scratch
 #define gen_fail lvm_gen_fail

@@ -1,6 +1,8 @@
 /* Support for generated code (see lvm/gen.h). */
 #include "lvm/gen.h"
+#include "lvm/linalg.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,4 +35,16 @@ double *lvm_gen_scratch(lvm_vars *st, int id, size_t n) {
 int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status) {
   snprintf(st->error, sizeof st->error, "%s: %s (%s)", where, what, lvm_strerror(status));
   return status;
+}
+
+double lvm_gen_log_det(const double *A, int64_t n) {
+  if (n < 1) return NAN;
+  double small[64];
+  size_t nn = (size_t)n * (size_t)n;
+  double *L = nn <= 64 ? small : malloc(sizeof(double) * nn);
+  if (!L) return NAN;
+  memcpy(L, A, sizeof(double) * nn);
+  double r = lvm_linalg_cholesky(L, (size_t)n) == LVM_OK ? lvm_linalg_cholesky_logdet(L, (size_t)n) : NAN;
+  if (L != small) free(L);
+  return r;
 }
