@@ -126,6 +126,15 @@ static void where(E *e, Span s) {
 static void body(E *e, const PtrVec *b);
 static void c_string(FILE *f, const char *s);
 
+/* &field[index] */
+static void elem_addr(E *e, int field, const IrExpr *index) {
+  fputc('&', e->f);
+  field_ref(e, field);
+  fputc('[', e->f);
+  expr(e, index);
+  fputc(']', e->f);
+}
+
 static void fail_check(E *e, Span s, const char *what) {
   indent(e);
   fputs("if (status != LVM_OK) return gen_fail(st, ", e->f);
@@ -287,6 +296,29 @@ static void stmt(E *e, const IrStmt *s) {
     fail_check(e, s->span, "the complete conditional is improper or invalid");
     return;
   }
+  case IS_VIFACTOR: {
+    indent(e);
+    fputs("memcpy(", f);
+    elem_addr(e, s->field, s->index);
+    fprintf(f, ", &l%d[", s->local);
+    expr(e, s->args[0]);
+    fputs("], (size_t)(", f);
+    expr(e, s->args[1]);
+    fputs(") * sizeof(double));\n", f);
+    indent(e);
+    fprintf(f, "status = lvm_family_%s_mean_stats(", s->fn);
+    if (s->nargs > 2) {
+      fputs("(size_t)(", f);
+      expr(e, s->args[2]);
+      fputs("), ", f);
+    }
+    elem_addr(e, s->field, s->index);
+    fputs(", ", f);
+    elem_addr(e, s->field2, s->index);
+    fputs(");\n", f);
+    fail_check(e, s->span, "the variational factor is improper (CAVI update)");
+    return;
+  }
   case IS_FAIL:
     indent(e);
     fputs("return gen_fail(st, ", f);
@@ -406,7 +438,7 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
   fprintf(f, "; do not edit. */\n");
   fputs("#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
         "#include \"lvm/dist.h\"\n#include \"lvm/family.h\"\n#include \"lvm/gen.h\"\n#include \"lvm/slice.h\"\n"
-        "#include \"lvm/special.h\"\n#include \"lvm/vars.h\"\n\n",
+        "#include \"lvm/special.h\"\n#include \"lvm/vars.h\"\n#include \"lvm/vi.h\"\n\n",
         f);
   /* tables */
   fprintf(f, "static const lvm_size_desc gen_sizes[] = {\n");
@@ -445,9 +477,25 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
     e.fn_index = i;
     func(&e, m->funcs.v[i]);
   }
+  /* CAVI: the factor table and kernels (lvm/vi.h) */
+  fputs("static const lvm_vi_factor gen_vi_factors[] = {\n", f);
+  for (int i = 0; i < m->vi_factors.n; i++) {
+    const IrViFactor *v = m->vi_factors.v[i];
+    fprintf(f, "  {%d, \"%s\", %d, %d, %d},\n", v->var, v->family, v->eta, v->stats, v->size);
+  }
+  if (!m->vi_factors.n) fputs("  {-1, \"\", -1, -1, -1},\n", f);
+  fputs("};\n\n", f);
+  if (m->vi_unsupported) {
+    fputs("static const lvm_vi_model gen_vi = {0, gen_vi_factors, ", f);
+    c_string(f, m->vi_unsupported);
+    fputs(", NULL, NULL, NULL};\n\n", f);
+  } else {
+    fprintf(f, "static const lvm_vi_model gen_vi = {%d, gen_vi_factors, NULL, gen_vi_local, gen_vi_sweep, "
+               "gen_vi_expect};\n\n", m->vi_factors.n);
+  }
   /* the model record */
-  fprintf(f, "LVM_GEN_MODEL(gen_model, gen_desc, ");
+  fprintf(f, "LVM_GEN_MODEL_VI(gen_model, gen_desc, ");
   c_string(f, m->source);
-  fputs(")\n\nint main(int argc, char **argv) { return lvm_model_main(&gen_model, argc, argv); }\n", f);
+  fputs(", gen_vi)\n\nint main(int argc, char **argv) { return lvm_model_main(&gen_model, argc, argv); }\n", f);
   return ferror(f) ? -1 : 0;
 }

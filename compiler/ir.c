@@ -233,6 +233,16 @@ static void dump_stmt(FILE *f, const IrModule *m, const IrFunc *fn, const IrStmt
   case IS_RETURN: fputs("return ", f); break;
   case IS_RTCALL: fprintf(f, "call %s", s->fn); break;
   case IS_FAIL: fprintf(f, "fail \"%s\"\n", s->fn); return;
+  case IS_VIFACTOR:
+    fprintf(f, "@%s[", fld);
+    dump_expr(f, m, fn, s->index);
+    fprintf(f, "], @%s <- factor %s %%%s", ((IrField *)m->fields.v[s->field2])->name, s->fn, loc);
+    for (int i = 0; i < s->nargs; i++) {
+      fputc(' ', f);
+      dump_expr(f, m, fn, s->args[i]);
+    }
+    fputc('\n', f);
+    return;
   case IS_DRAW:
   case IS_DRAWVEC:
   case IS_FAMILY:
@@ -393,6 +403,13 @@ static int check_stmt(FILE *out, const IrModule *m, const IrFunc *fn, const IrSt
   }
   if (s->kind == IS_FAMILY && s->value && s->value->op != IR_SCRATCH) {
     fprintf(out, "ir: the work buffer of a family draw must be a scratch element in %s\n", fn->name);
+    bad++;
+  }
+  if (s->kind == IS_VIFACTOR &&
+      (s->local < 0 || s->field < 0 || s->field >= m->fields.n || s->field2 < 0 ||
+       s->field2 >= m->fields.n || s->nargs < 2 || ((IrField *)m->fields.v[s->field])->type != IR_F64 ||
+       ((IrField *)m->fields.v[s->field2])->type != IR_F64)) {
+    fprintf(out, "ir: malformed factor update in %s\n", fn->name);
     bad++;
   }
   bad += check_body(out, m, fn, &s->body);

@@ -99,6 +99,9 @@ typedef enum IrStmtKind {
   IS_FAIL,      /* return an error naming .span: .fn is the message */
   IS_SLICE,     /* field[index] = slice draw with log density function .fn (params: elem, x),
                    domain .local (lvm_slice_kind), state in field .value->field at [index] */
+  IS_VIFACTOR,  /* CAVI factor update: field[index + i] = scratch .local[args[0] + i] for
+                   i < args[1]; then field2[index ..] = E[T] of family .fn at those natural
+                   parameters (lvm_family_<fn>_mean_stats; sized families take K = args[2]) */
 } IrStmtKind;
 
 typedef struct IrStmt IrStmt;
@@ -113,6 +116,7 @@ struct IrStmt {
   int nargs;
   PtrVec body;  /* IrStmt* */
   PtrVec els;   /* IrStmt* */
+  int field2;   /* IS_VIFACTOR: the expected-statistics field */
 };
 
 typedef struct IrField {
@@ -158,6 +162,17 @@ typedef struct IrFunc {
   PtrVec body;        /* IrStmt* */
 } IrFunc;
 
+/* A mean-field factor of CAVI: the variational family of one latent
+ * variable and the hidden arrays holding, per element, its natural
+ * parameters and expected statistics (a discrete variable: log-weights
+ * and probabilities of its K values). */
+typedef struct IrViFactor {
+  int var;             /* variable index */
+  const char *family;  /* runtime family (normal, gamma, ...) or "discrete" */
+  int eta, stats;      /* variable indices of the hidden arrays */
+  int size;            /* size index of K (dirichlet, discrete), or -1 */
+} IrViFactor;
+
 typedef struct IrModule {
   const char *model;
   const char *source;
@@ -166,6 +181,8 @@ typedef struct IrModule {
   PtrVec fields;      /* IrField* */
   PtrVec funcs;       /* IrFunc* */
   PtrVec spans;       /* Span* referenced by statements, for the location table */
+  PtrVec vi_factors;  /* IrViFactor*: CAVI, in update order */
+  const char *vi_unsupported; /* why this model has no CAVI (then no vi_* kernels) */
 } IrModule;
 
 const char *ir_op_name(IrOp op);

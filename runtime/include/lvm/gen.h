@@ -29,8 +29,10 @@ double lvm_gen_log_det(const double *A, int64_t n);
 #define gen_fail lvm_gen_fail
 
 /* The model record around the generated kernels gen_init, gen_sweep,
- * gen_log_joint and gen_simulate. */
-#define LVM_GEN_MODEL(NAME, DESC, SOURCE)                                           \
+ * gen_log_joint and gen_simulate (and with _VI, the CAVI model VI). */
+#define LVM_GEN_MODEL(NAME, DESC, SOURCE) LVM_GEN_MODEL_EX(NAME, DESC, SOURCE, NULL)
+#define LVM_GEN_MODEL_VI(NAME, DESC, SOURCE, VI) LVM_GEN_MODEL_EX(NAME, DESC, SOURCE, &(VI))
+#define LVM_GEN_MODEL_EX(NAME, DESC, SOURCE, VIP)                                   \
   static int NAME##_setup(void *s, const lvm_data *d, lvm_msgs *m) {                \
     return lvm_vars_setup((lvm_vars *)s, &DESC, d, m);                              \
   }                                                                                 \
@@ -66,7 +68,7 @@ double lvm_gen_log_det(const double *A, int64_t n);
       (DESC).model, SOURCE, sizeof(lvm_vars), NAME##_setup, NAME##_teardown,        \
       NAME##_clone, NAME##_columns, NAME##_init, NAME##_init_from, NAME##_sweep,    \
       NAME##_log_joint, NAME##_write_row, NAME##_simulate, NAME##_last_error,       \
-      NAME##_exclude};
+      NAME##_exclude, VIP};
 
 #ifdef __cplusplus
 }
