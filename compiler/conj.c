@@ -597,6 +597,9 @@ static Poly *index_into(PolyCtx *c, const Node *e, const PtrVec *idx, int from) 
       Poly *args[2] = {to_poly(c, idx->v[from]), to_poly(c, idx->v[from + 1])};
       return poly_atom(c, atom_func(c, "eq", arena_memdup_polys(c, args, 2), 2, e->span), 1);
     }
+    if (!strcmp(e->name, "inverse") && e->list.n == 1 && ((Node *)e->list.v[0])->kind == N_CALL &&
+        !strcmp(((Node *)e->list.v[0])->name, "identity"))
+      return index_into(c, e->list.v[0], idx, from); /* I^-1 = I */
     if (!strcmp(e->name, "transpose") && e->list.n == 1 && from + 1 < idx->n) {
       PtrVec sw = {0};
       for (int i = 0; i < from; i++) vec_push(c->A, &sw, idx->v[i]);
@@ -1087,6 +1090,13 @@ static Family *match_family(const Model *m, const Sym *v, unsigned stats) {
   return best;
 }
 
+Family *term_family(PolyCtx *c, const Poly *p, const Sym *v) {
+  Found f = {0};
+  for (int k = 0; k < p->n && !f.reason; k++) classify_mono(c, p->m[k], v, &f, NO_SPAN);
+  if (f.reason || f.coupled || !v->type) return NULL;
+  return match_family(c->m, v, f.stats);
+}
+
 /* ------------------------------------------------------------------ */
 /* Terms of the log joint                                              */
 
@@ -1195,6 +1205,25 @@ Plan *conj_analyse(Compilation *comp) {
   return plan;
 }
 
+const char *plan_vi_factor(Arena *A, const VarPlan *vp, const char **why) {
+  *why = NULL;
+  const char *rt = vp->kind == UPD_CONJUGATE ? vp->family->runtime : NULL;
+  bool scalar = rt && (!strcmp(rt, "normal") || !strcmp(rt, "gamma") || !strcmp(rt, "invgamma") ||
+                       !strcmp(rt, "beta"));
+  if (vp->kind == UPD_ENUMERATE) return "discrete";
+  if (vp->kind == UPD_CONJUGATE) {
+    if (vp->coupled && !(rt && !strcmp(rt, "normal") && vp->var->type->nstruct == 0))
+      *why = arena_printf(A, "its elements are coupled and CAVI for coupled %s elements is not generated yet",
+                          vp->family->name);
+    else if (!scalar && !(rt && !strcmp(rt, "dirichlet")))
+      *why = arena_printf(A, "CAVI for the %s family is not generated yet", vp->family->name);
+    return *why ? NULL : rt;
+  }
+  *why = arena_printf(A, "its complete conditional is not conjugate (%s)",
+                      vp->reason ? vp->reason : "no family matches");
+  return NULL;
+}
+
 void plan_print(FILE *out, Compilation *comp, const Plan *p) {
   fputs("\ninference plan (Gibbs sweep, in this order)\n", out);
   if (p->vars.n == 0) {
@@ -1236,5 +1265,25 @@ void plan_print(FILE *out, Compilation *comp, const Plan *p) {
       sb_free(&loc);
     }
     sb_free(&b);
+  }
+  /* the mean-field family of each variable (`EXE vi`) */
+  fputs("\nvariational family (CAVI mean field, one factor per element, in this order)\n", out);
+  for (int i = 0; i < p->vars.n; i++) {
+    const VarPlan *vp = p->vars.v[i];
+    const char *why;
+    const char *f = plan_vi_factor(&comp->arena, vp, &why);
+    const Type *t = vp->var->type;
+    if (f && !strcmp(f, "discrete")) {
+      if (t->dom == D_CAT && t->domsize.value >= 0)
+        fprintf(out, "  %-*s  Categorical   %lld probabilities\n", w, vp->var->name, t->domsize.value);
+      else
+        fprintf(out, "  %-*s  %s\n", w, vp->var->name,
+                t->dom == D_CAT ? "Categorical" : t->dom == D_SPIN ? "Spin          P(+1)" : "Bernoulli     P(1)");
+    } else if (f) {
+      fprintf(out, "  %-*s  %-12s  natural parameters from the expected statistics of its neighbours\n", w,
+              vp->var->name, vp->family->name);
+    } else {
+      fprintf(out, "  %-*s  none          %s: vi is not available for this model\n", w, vp->var->name, why);
+    }
   }
 }

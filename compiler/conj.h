@@ -67,5 +67,9 @@ const char *update_name(UpdateKind k);
 /* Print the plan (`lvmc explain`): one line per latent variable, JAGS's
  * list.samplers / NIMBLE's printSamplers in spirit. */
 void plan_print(FILE *out, Compilation *c, const Plan *p);
+/* The CAVI factor of a latent variable: its runtime family ("normal", ...),
+ * "discrete" for an enumerated variable, or NULL with *why saying why CAVI
+ * does not cover it. */
+const char *plan_vi_factor(Arena *A, const VarPlan *vp, const char **why);
 
 #endif

@@ -77,6 +77,15 @@ static void expr(E *e, const IrExpr *x) {
     }
     fputc(')', f);
     return;
+  case IR_ARRCALL:
+    fprintf(f, "%s(&", x->fn);
+    field_ref(e, x->field);
+    fputc('[', f);
+    expr(e, x->args[0]);
+    fputs("], ", f);
+    expr(e, x->args[1]);
+    fputc(')', f);
+    return;
   case IR_SELECT:
     fputc('(', f);
     expr(e, x->args[0]);
@@ -116,6 +125,15 @@ static void where(E *e, Span s) {
 
 static void body(E *e, const PtrVec *b);
 static void c_string(FILE *f, const char *s);
+
+/* &field[index] */
+static void elem_addr(E *e, int field, const IrExpr *index) {
+  fputc('&', e->f);
+  field_ref(e, field);
+  fputc('[', e->f);
+  expr(e, index);
+  fputc(']', e->f);
+}
 
 static void fail_check(E *e, Span s, const char *what) {
   indent(e);
@@ -259,7 +277,12 @@ static void stmt(E *e, const IrStmt *s) {
       field_ref(e, s->field);
       fputc('[', f);
       expr(e, s->index);
-      fputs("]);\n", f);
+      fputc(']', f);
+      if (s->value) {
+        fputs(", &", f);
+        expr(e, s->value);
+      }
+      fputs(");\n", f);
     } else {
       fputs("{ int gv = 0; ", f);
       fprintf(f, "status = lvm_family_%s_draw(r, &l%d[", s->fn, s->local);
@@ -271,6 +294,29 @@ static void stmt(E *e, const IrStmt *s) {
       fputs("] = gv; }\n", f);
     }
     fail_check(e, s->span, "the complete conditional is improper or invalid");
+    return;
+  }
+  case IS_VIFACTOR: {
+    indent(e);
+    fputs("memcpy(", f);
+    elem_addr(e, s->field, s->index);
+    fprintf(f, ", &l%d[", s->local);
+    expr(e, s->args[0]);
+    fputs("], (size_t)(", f);
+    expr(e, s->args[1]);
+    fputs(") * sizeof(double));\n", f);
+    indent(e);
+    fprintf(f, "status = lvm_family_%s_mean_stats(", s->fn);
+    if (s->nargs > 2) {
+      fputs("(size_t)(", f);
+      expr(e, s->args[2]);
+      fputs("), ", f);
+    }
+    elem_addr(e, s->field, s->index);
+    fputs(", ", f);
+    elem_addr(e, s->field2, s->index);
+    fputs(");\n", f);
+    fail_check(e, s->span, "the variational factor is improper (CAVI update)");
     return;
   }
   case IS_FAIL:
@@ -361,7 +407,7 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
   fprintf(f, "; do not edit. */\n");
   fputs("#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
         "#include \"lvm/dist.h\"\n#include \"lvm/family.h\"\n#include \"lvm/gen.h\"\n#include \"lvm/slice.h\"\n"
-        "#include \"lvm/special.h\"\n#include \"lvm/vars.h\"\n\n",
+        "#include \"lvm/special.h\"\n#include \"lvm/vars.h\"\n#include \"lvm/vi.h\"\n\n",
         f);
   /* tables */
   fprintf(f, "static const lvm_size_desc gen_sizes[] = {\n");
@@ -395,12 +441,28 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
     e.fn_index = i;
     func(&e, m->funcs.v[i]);
   }
+  /* CAVI: the factor table (lvm/vi.h) */
+  if (m->vi_factors.n) {
+    fputs("static const lvm_vi_factor gen_vi_factors[] = {\n", f);
+    for (int i = 0; i < m->vi_factors.n; i++) {
+      const IrViFactor *v = m->vi_factors.v[i];
+      fprintf(f, "  {%d, \"%s\", %d, %d, %d},\n", v->var, v->family, v->eta, v->stats, v->size);
+    }
+    fputs("};\n\n", f);
+  }
   /* the model record */
   fputs("static const lvm_gen_model gen_model = {\n  {", f);
   c_string(f, m->model);
   fprintf(f, ", %d, gen_vars, %d, gen_sizes},\n  ", m->vars.n, m->sizes.n);
   c_string(f, m->source);
-  fputs(",\n  gen_init, gen_sweep, gen_log_joint, gen_simulate,\n};\n\n"
-        "int main(int argc, char **argv) { return lvm_gen_main(&gen_model, argc, argv); }\n", f);
+  fputs(",\n  gen_init, gen_sweep, gen_log_joint, gen_simulate,\n  ", f);
+  if (ir_find_func(m, "vi_sweep")) fputs("gen_vi_local, gen_vi_sweep, gen_vi_expect, ", f);
+  else fputs("NULL, NULL, NULL, ", f);
+  fputs(m->vi_factors.n ? "gen_vi_factors, " : "NULL, ", f);
+  if (m->vi_unsupported) c_string(f, m->vi_unsupported);
+  else fputs("NULL", f);
+  fprintf(f, ", %d,\n};\n\n"
+             "int main(int argc, char **argv) { return lvm_gen_main(&gen_model, argc, argv); }\n",
+          m->vi_factors.n);
   return ferror(f) ? -1 : 0;
 }

@@ -40,8 +40,13 @@
 /* The module mirrors these runtime layouts (emit_tables, vars_member): a
  * change to them must be made here too.  lvm_gen_model may grow optional
  * fields at the end (new kernels): emit them in emit_tables and emit_c. */
-_Static_assert(sizeof(lvm_gen_model) == sizeof(lvm_vars_desc) + 5 * sizeof(void *),
+_Static_assert(offsetof(lvm_gen_model, vi_local) == sizeof(lvm_vars_desc) + 5 * sizeof(void *) &&
+                   offsetof(lvm_gen_model, n_vi_factors) == sizeof(lvm_vars_desc) + 10 * sizeof(void *) &&
+                   sizeof(lvm_gen_model) == sizeof(lvm_vars_desc) + 11 * sizeof(void *),
                "lvm_gen_model changed: emit its fields in emit_tables() (and emit_c.c)");
+_Static_assert(sizeof(lvm_vi_factor) == 32 && offsetof(lvm_vi_factor, family) == 8 &&
+                   offsetof(lvm_vi_factor, size) == 24,
+               "lvm_vi_factor changed: update emit_tables()");
 _Static_assert(sizeof(lvm_vars_desc) == 5 * sizeof(void *), "lvm_vars_desc changed");
 _Static_assert(sizeof(lvm_size_desc) == 32 && offsetof(lvm_size_desc, add) == 16, "lvm_size_desc changed");
 _Static_assert(sizeof(lvm_var_desc) == 72 && offsetof(lvm_var_desc, dim) == 24 &&
@@ -74,7 +79,7 @@ static const Sig sigs[] = {
     {"lvm_lfactorial", 'd', "d", false}, {"lvm_log_bessel_i0", 'd', "d", false},
     {"lvm_inv_logit", 'd', "d", false}, {"lvm_logit", 'd', "d", false},
     {"lvm_log_inv_logit", 'd', "d", false}, {"lvm_log1m_inv_logit", 'd', "d", false},
-    {"lvm_log1pexp", 'd', "d", false},
+    {"lvm_log1pexp", 'd', "d", false}, {"lvm_lmgamma_d", 'd', "dd", false},
     /* lvm/dist.h samplers */
     {"lvm_normal_draw", 'd', "rdd", false}, {"lvm_normal_prec_draw", 'd', "rdd", false},
     {"lvm_lognormal_draw", 'd', "rdd", false}, {"lvm_gamma_draw", 'd', "rdd", false},
@@ -87,7 +92,7 @@ static const Sig sigs[] = {
     {"lvm_categorical_logit_draw", 'l', "rlp", false}, {"lvm_dirichlet_draw", 'v', "rlpp", false},
     /* lvm/gen.h */
     {"lvm_gen_scratch", 'p', "pil", false}, {"lvm_gen_fail", 'i', "pppi", false},
-    {"lvm_gen_slice", 'i', "priipplp", false},
+    {"lvm_gen_slice", 'i', "priipplp", false}, {"lvm_gen_log_det", 'd', "pl", false},
 };
 
 static const Sig *find_sig(const char *name) {
@@ -274,6 +279,12 @@ static LLVMValueRef scratch_addr(L *l, int local, LLVMValueRef index) {
 
 static LLVMValueRef expr(L *l, const IrExpr *x);
 
+/* The address of an IR_SCRATCH element expression. */
+static LLVMValueRef scratch_elem_addr(L *l, const IrExpr *x) {
+  if (x->op != IR_SCRATCH) ICE("an address of %s", ir_op_name(x->op));
+  return scratch_addr(l, x->local, expr(l, x->args[0]));
+}
+
 /* An i64 or f64 value as a condition (C: != 0). */
 static LLVMValueRef truth(L *l, LLVMValueRef v) {
   if (LLVMTypeOf(v) == l->f64) return LLVMBuildFCmp(l->B, LLVMRealUNE, v, LLVMConstReal(l->f64, 0), "");
@@ -441,6 +452,12 @@ static LLVMValueRef expr(L *l, const IrExpr *x) {
     LLVMValueRef f = declare(l, x->fn, l->f64, ps, x->nargs);
     for (int i = 0; i < x->nargs; i++) args[i] = coerce(l, args[i], l->f64);
     return LLVMBuildCall2(l->B, LLVMGlobalGetValueType(f), f, args, (unsigned)x->nargs, "");
+  }
+  case IR_ARRCALL: {
+    /* fn(&field[arg0], (int64_t)arg1) */
+    LLVMValueRef args[2] = {field_addr(l, x->field, expr(l, x->args[0])), expr(l, x->args[1])};
+    LLVMValueRef v = call_named(l, x->fn, args, 2);
+    return v ? v : LLVMConstReal(l->f64, 0);
   }
   case IR_KCALL: {
     LLVMValueRef f = LLVMGetNamedFunction(l->M, x->fn);
@@ -625,8 +642,8 @@ static void stmt(L *l, const IrStmt *s) {
     const IrField *fl = l->m->fields.v[s->field];
     char name[128];
     snprintf(name, sizeof name, "lvm_family_%s_draw", s->fn);
-    LLVMValueRef args[4];
-    LLVMTypeRef ps[4];
+    LLVMValueRef args[5];
+    LLVMTypeRef ps[5];
     int n = 0;
     args[n++] = l->rng;
     bool sized = s->nargs > 1 && fl->type == IR_F64;
@@ -635,6 +652,8 @@ static void stmt(L *l, const IrStmt *s) {
     LLVMValueRef gv = NULL;
     if (fl->type == IR_F64) {
       args[n++] = field_addr(l, s->field, expr(l, s->index));
+      /* the work buffer (mvnormal, wishart): &scratch[i] */
+      if (s->value) args[n++] = scratch_elem_addr(l, s->value);
     } else {
       /* int gv = 0; draw into gv; field[index] = gv */
       gv = LLVMBuildAlloca(l->EB, l->i32, "gv");
@@ -646,6 +665,27 @@ static void stmt(L *l, const IrStmt *s) {
     LLVMValueRef r = LLVMBuildCall2(l->B, LLVMGlobalGetValueType(f), f, args, (unsigned)n, "");
     if (gv) store_field(l, s->field, expr(l, s->index), LLVMBuildLoad2(l->B, l->i32, gv, ""));
     fail_check(l, r, s->span, "the complete conditional is improper or invalid");
+    return;
+  }
+  case IS_VIFACTOR: {
+    /* memcpy(&field[index], &scratch[args0], args1 * sizeof(double));
+     * status = lvm_family_<fn>_mean_stats([K,] &field[index], &field2[index]) */
+    LLVMValueRef dst = field_addr(l, s->field, expr(l, s->index));
+    LLVMValueRef src = scratch_addr(l, s->local, expr(l, s->args[0]));
+    LLVMValueRef bytes = LLVMBuildMul(l->B, coerce(l, expr(l, s->args[1]), l->i64), ci64(l, 8), "");
+    LLVMBuildMemCpy(l->B, dst, 8, src, 8, bytes);
+    char name[128];
+    snprintf(name, sizeof name, "lvm_family_%s_mean_stats", s->fn);
+    LLVMValueRef args[3];
+    LLVMTypeRef ps[3];
+    int n = 0;
+    if (s->nargs > 2) args[n++] = coerce(l, expr(l, s->args[2]), l->i64);
+    args[n++] = field_addr(l, s->field, expr(l, s->index));
+    args[n++] = field_addr(l, s->field2, expr(l, s->index));
+    for (int k = 0; k < n; k++) ps[k] = LLVMTypeOf(args[k]);
+    LLVMValueRef f = declare(l, name, l->i32, ps, n);
+    LLVMValueRef r = LLVMBuildCall2(l->B, LLVMGlobalGetValueType(f), f, args, (unsigned)n, "");
+    fail_check(l, r, s->span, "the variational factor is improper (CAVI update)");
     return;
   }
   case IS_FAIL:
@@ -820,20 +860,47 @@ static void emit_tables(L *l, bool with_main) {
   LLVMSetGlobalConstant(vars, 1);
   LLVMSetLinkage(vars, LLVMInternalLinkage);
   free(vs);
-  /* lvm_gen_model {lvm_vars_desc {model; n_vars; vars; n_sizes; sizes}; source; init; sweep; log_joint; simulate} */
+  /* lvm_vi_factor {var; family; eta; stats; size} (CAVI), when there are factors */
+  LLVMValueRef factors = LLVMConstNull(l->ptr);
+  int nf = l->m->vi_factors.n;
+  if (nf) {
+    LLVMTypeRef fac_el[5] = {l->i32, l->ptr, l->i32, l->i32, l->i32};
+    LLVMTypeRef fac_ty = named_struct(l, "lvm_vi_factor", fac_el, 5);
+    LLVMValueRef *fs = calloc((size_t)nf, sizeof *fs);
+    if (!fs) ICE("out of memory");
+    for (int i = 0; i < nf; i++) {
+      const IrViFactor *v = l->m->vi_factors.v[i];
+      LLVMValueRef f[5] = {ci32(l, v->var), global_str(l, v->family), ci32(l, v->eta), ci32(l, v->stats),
+                           ci32(l, v->size)};
+      fs[i] = LLVMConstNamedStruct(fac_ty, f, 5);
+    }
+    LLVMValueRef fac_init = LLVMConstArray2(fac_ty, fs, (uint64_t)nf);
+    factors = LLVMAddGlobal(l->M, LLVMTypeOf(fac_init), "gen_vi_factors");
+    LLVMSetInitializer(factors, fac_init);
+    LLVMSetGlobalConstant(factors, 1);
+    LLVMSetLinkage(factors, LLVMInternalLinkage);
+    free(fs);
+  }
+  /* lvm_gen_model {lvm_vars_desc {model; n_vars; vars; n_sizes; sizes}; source; init; sweep; log_joint;
+   * simulate; vi_local; vi_sweep; vi_expect; vi_factors; vi_unsupported; n_vi_factors} */
   LLVMTypeRef desc_el[5] = {l->ptr, l->i32, l->ptr, l->i32, l->ptr};
   LLVMTypeRef desc_ty = named_struct(l, "lvm_vars_desc", desc_el, 5);
-  LLVMTypeRef gm_el[6] = {desc_ty, l->ptr, l->ptr, l->ptr, l->ptr, l->ptr};
-  LLVMTypeRef gm_ty = named_struct(l, "lvm_gen_model", gm_el, 6);
+  LLVMTypeRef gm_el[12] = {desc_ty, l->ptr, l->ptr, l->ptr, l->ptr, l->ptr,
+                           l->ptr,  l->ptr, l->ptr, l->ptr, l->ptr, l->i32};
+  LLVMTypeRef gm_ty = named_struct(l, "lvm_gen_model", gm_el, 12);
   LLVMValueRef d[5] = {global_str(l, l->m->model), ci32(l, l->m->vars.n), vars, ci32(l, l->m->sizes.n), sizes};
-  const char *kn[4] = {"gen_init", "gen_sweep", "gen_log_joint", "gen_simulate"};
-  LLVMValueRef g[6] = {LLVMConstNamedStruct(desc_ty, d, 5), global_str(l, l->m->source)};
-  for (int i = 0; i < 4; i++) {
+  const char *kn[7] = {"gen_init", "gen_sweep", "gen_log_joint", "gen_simulate",
+                       "gen_vi_local", "gen_vi_sweep", "gen_vi_expect"};
+  LLVMValueRef g[12] = {LLVMConstNamedStruct(desc_ty, d, 5), global_str(l, l->m->source)};
+  for (int i = 0; i < 7; i++) {
     LLVMValueRef k = LLVMGetNamedFunction(l->M, kn[i]);
     g[i + 2] = k ? k : LLVMConstNull(l->ptr);
   }
+  g[9] = factors;
+  g[10] = l->m->vi_unsupported ? global_str(l, l->m->vi_unsupported) : LLVMConstNull(l->ptr);
+  g[11] = ci32(l, nf);
   LLVMValueRef gm = LLVMAddGlobal(l->M, gm_ty, "gen_model");
-  LLVMSetInitializer(gm, LLVMConstNamedStruct(gm_ty, g, 6));
+  LLVMSetInitializer(gm, LLVMConstNamedStruct(gm_ty, g, 12));
   LLVMSetGlobalConstant(gm, 1);
   if (!with_main) return;
   LLVMSetLinkage(gm, LLVMInternalLinkage);

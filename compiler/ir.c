@@ -122,6 +122,14 @@ IrExpr *ir_free(Arena *a, int field, IrExpr *index) {
   e->args[0] = index;
   return e;
 }
+IrExpr *ir_arrcall(Arena *a, const char *fn, int field, IrExpr *offset, IrExpr *n) {
+  IrExpr *e = mk(a, IR_ARRCALL, IR_F64, 2);
+  e->fn = fn;
+  e->field = field;
+  e->args[0] = offset;
+  e->args[1] = n;
+  return e;
+}
 IrStmt *ir_stmt(Arena *a, IrStmtKind k, Span span) {
   IrStmt *s = arena_alloc(a, sizeof *s);
   s->kind = k;
@@ -135,6 +143,12 @@ int ir_add_local(Arena *a, IrFunc *f, const char *name, IrType t) {
   l->type = t;
   vec_push(a, &f->locals, l);
   return f->locals.n - 1;
+}
+
+const IrFunc *ir_find_func(const IrModule *m, const char *name) {
+  for (int i = 0; i < m->funcs.n; i++)
+    if (!strcmp(((const IrFunc *)m->funcs.v[i])->name, name)) return m->funcs.v[i];
+  return NULL;
 }
 
 /* ---- dump ---- */
@@ -154,6 +168,13 @@ static void dump_expr(FILE *f, const IrModule *m, const IrFunc *fn, const IrExpr
     fprintf(f, "%%%s[", ((IrLocal *)fn->locals.v[e->local])->name);
     dump_expr(f, m, fn, e->args[0]);
     fputc(']', f);
+    return;
+  case IR_ARRCALL:
+    fprintf(f, "(ARRCALL %s @%s ", e->fn, ((IrField *)m->fields.v[e->field])->name);
+    dump_expr(f, m, fn, e->args[0]);
+    fputc(' ', f);
+    dump_expr(f, m, fn, e->args[1]);
+    fputc(')', f);
     return;
   case IR_FREE:
     fprintf(f, "(FREE @%s ", ((IrField *)m->fields.v[e->field])->name);
@@ -218,6 +239,16 @@ static void dump_stmt(FILE *f, const IrModule *m, const IrFunc *fn, const IrStmt
   case IS_RETURN: fputs("return ", f); break;
   case IS_RTCALL: fprintf(f, "call %s", s->fn); break;
   case IS_FAIL: fprintf(f, "fail \"%s\"\n", s->fn); return;
+  case IS_VIFACTOR:
+    fprintf(f, "@%s[", fld);
+    dump_expr(f, m, fn, s->index);
+    fprintf(f, "], @%s <- factor %s %%%s", ((IrField *)m->fields.v[s->field2])->name, s->fn, loc);
+    for (int i = 0; i < s->nargs; i++) {
+      fputc(' ', f);
+      dump_expr(f, m, fn, s->args[i]);
+    }
+    fputc('\n', f);
+    return;
   case IS_DRAW:
   case IS_DRAWVEC:
   case IS_FAMILY:
@@ -233,6 +264,10 @@ static void dump_stmt(FILE *f, const IrModule *m, const IrFunc *fn, const IrStmt
     for (int i = 0; i < s->nargs; i++) {
       fputc(' ', f);
       dump_expr(f, m, fn, s->args[i]);
+    }
+    if (s->kind == IS_FAMILY && s->value) {
+      fputs(" work ", f);
+      dump_expr(f, m, fn, s->value);
     }
     fputc('\n', f);
     return;
@@ -327,6 +362,17 @@ static int check_expr(FILE *out, const IrModule *m, const IrFunc *fn, const IrEx
       bad++;
     }
     break;
+  case IR_ARRCALL:
+    if (e->field < 0 || e->field >= m->fields.n || ((IrField *)m->fields.v[e->field])->type != IR_F64 ||
+        !((IrField *)m->fields.v[e->field])->array) {
+      fprintf(out, "ir: ARRCALL %s needs an f64 array field in %s\n", e->fn, fn->name);
+      bad++;
+    }
+    if (e->args[0]->type != IR_I64 || e->args[1]->type != IR_I64) {
+      fprintf(out, "ir: ARRCALL %s takes i64 offset and size in %s\n", e->fn, fn->name);
+      bad++;
+    }
+    break;
   case IR_CALL:
     for (int i = 0; i < e->nargs; i++)
       if (e->args[i]->type != IR_F64) {
@@ -359,6 +405,17 @@ static int check_stmt(FILE *out, const IrModule *m, const IrFunc *fn, const IrSt
       ((IrField *)m->fields.v[s->field])->type != s->value->type) {
     fprintf(out, "ir: store to @%s of the wrong type in %s\n",
             ((IrField *)m->fields.v[s->field])->name, fn->name);
+    bad++;
+  }
+  if (s->kind == IS_FAMILY && s->value && s->value->op != IR_SCRATCH) {
+    fprintf(out, "ir: the work buffer of a family draw must be a scratch element in %s\n", fn->name);
+    bad++;
+  }
+  if (s->kind == IS_VIFACTOR &&
+      (s->local < 0 || s->field < 0 || s->field >= m->fields.n || s->field2 < 0 ||
+       s->field2 >= m->fields.n || s->nargs < 2 || ((IrField *)m->fields.v[s->field])->type != IR_F64 ||
+       ((IrField *)m->fields.v[s->field2])->type != IR_F64)) {
+    fprintf(out, "ir: malformed factor update in %s\n", fn->name);
     bad++;
   }
   bad += check_body(out, m, fn, &s->body);

@@ -55,7 +55,9 @@ typedef enum IrType { IR_VOID = 0, IR_F64, IR_I64 } IrType;
   X(CALL, -1)     /* pure math function .fn (f64 ... -> f64) */               \
   X(SELECT, 3)    /* arg0 ? arg1 : arg2 */                                    \
   X(FREE, 1)      /* i64: is element arg0 of variable .field to be sampled? */  \
-  X(KCALL, -1)    /* f64: a generated function .fn of the module (e, x) */
+  X(KCALL, -1)    /* f64: a generated function .fn of the module (e, x) */    \
+  X(ARRCALL, 2)   /* f64: runtime .fn(&.field[arg0], (int64) arg1): a function \
+                     of a sub-array of a state field (log det of a matrix) */
 
 typedef enum IrOp {
 #define X(name, arity) IR_##name,
@@ -90,11 +92,16 @@ typedef enum IrStmtKind {
   IS_RETURN,    /* return value (f64) or status (i64) */
   IS_DRAW,      /* field[index] = draw from runtime sampler .fn(rng, args) (scalar) */
   IS_DRAWVEC,   /* runtime vector draw .fn(rng, n=args[0], in=scratch .local, out=&field[index]) */
-  IS_FAMILY,    /* field[index] = lvm_family_<fn>_draw(rng, eta=&scratch .local[args[0]]) */
+  IS_FAMILY,    /* field[index] = lvm_family_<fn>_draw(rng, [n=args[1],] eta=&scratch .local[args[0]]
+                   [, work=&.value]); .value, when present, is an IR_SCRATCH element
+                   (the work buffer of mvnormal / wishart) */
   IS_CATDRAW,   /* field[index] = offset + lvm_categorical_logit_draw(rng, n=args[0], scratch .local) */
   IS_FAIL,      /* return an error naming .span: .fn is the message */
   IS_SLICE,     /* field[index] = slice draw with log density function .fn (params: elem, x),
                    domain .local (lvm_slice_kind), state in field .value->field at [index] */
+  IS_VIFACTOR,  /* CAVI factor update: field[index + i] = scratch .local[args[0] + i] for
+                   i < args[1]; then field2[index ..] = E[T] of family .fn at those natural
+                   parameters (lvm_family_<fn>_mean_stats; sized families take K = args[2]) */
 } IrStmtKind;
 
 typedef struct IrStmt IrStmt;
@@ -109,6 +116,7 @@ struct IrStmt {
   int nargs;
   PtrVec body;  /* IrStmt* */
   PtrVec els;   /* IrStmt* */
+  int field2;   /* IS_VIFACTOR: the expected-statistics field */
 };
 
 typedef struct IrField {
@@ -154,6 +162,17 @@ typedef struct IrFunc {
   PtrVec body;        /* IrStmt* */
 } IrFunc;
 
+/* A mean-field factor of CAVI: the variational family of one latent
+ * variable and the hidden arrays holding, per element, its natural
+ * parameters and expected statistics (a discrete variable: log-weights
+ * and probabilities of its K values). */
+typedef struct IrViFactor {
+  int var;             /* variable index */
+  const char *family;  /* runtime family (normal, gamma, ...) or "discrete" */
+  int eta, stats;      /* variable indices of the hidden arrays */
+  int size;            /* size index of K (dirichlet, discrete), or -1 */
+} IrViFactor;
+
 typedef struct IrModule {
   const char *model;
   const char *source;
@@ -162,6 +181,8 @@ typedef struct IrModule {
   PtrVec fields;      /* IrField* */
   PtrVec funcs;       /* IrFunc* */
   PtrVec spans;       /* Span* referenced by statements, for the location table */
+  PtrVec vi_factors;  /* IrViFactor*: CAVI, in update order */
+  const char *vi_unsupported; /* why this model has no CAVI (then no vi_* kernels) */
 } IrModule;
 
 const char *ir_op_name(IrOp op);
@@ -177,10 +198,13 @@ IrExpr *ir_bin(Arena *a, IrOp op, IrExpr *x, IrExpr *y);
 IrExpr *ir_call(Arena *a, const char *fn, int nargs, IrExpr **args);
 IrExpr *ir_select(Arena *a, IrExpr *c, IrExpr *x, IrExpr *y);
 IrExpr *ir_free(Arena *a, int field, IrExpr *index);
+IrExpr *ir_arrcall(Arena *a, const char *fn, int field, IrExpr *offset, IrExpr *n);
 IrExpr *ir_to_f(Arena *a, IrExpr *x);  /* I2F unless already f64 */
 IrExpr *ir_to_i(Arena *a, IrExpr *x);  /* F2I unless already i64 */
 IrStmt *ir_stmt(Arena *a, IrStmtKind k, Span span);
 int ir_add_local(Arena *a, IrFunc *f, const char *name, IrType t);
+/* The function named `name` (without the gen_ prefix), or NULL. */
+const IrFunc *ir_find_func(const IrModule *m, const char *name);
 /* Verify the invariants; returns the number of violations (printed to f). */
 int ir_check(const IrModule *m, FILE *f);
 /* The --dump=ir text form. */

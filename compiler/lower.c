@@ -5,41 +5,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "poly.h"
+#include "lower_int.h"
 #include "sema.h"
 
-/* lvm_domain values (lvm/data.h), kept in step by a test of the C backend. */
-enum { LD_REAL, LD_POS, LD_UNIT, LD_INT, LD_NAT, LD_BIN, LD_SPIN, LD_CAT, LD_SIMPLEX, LD_VEC, LD_SPD };
-enum { VK_DATA, VK_PARAM, VK_RANDOM, VK_DETERMINISTIC, VK_AUX };
 
-typedef struct Lower {
-  Arena *A;
-  Compilation *comp;
-  Model *m;
-  Plan *plan;
-  IrModule *mod;
-  IrFunc *fn;
-  PtrVec *out;          /* statement list being filled */
-  PolyCtx pc;
-  PtrVec bind_name;     /* const char* (interned) */
-  PtrVec bind_local;    /* (intptr_t) local index */
-  Sym **syms;           /* var index -> Sym */
-  int nsyms;
-  int *size_field;      /* size index -> field index */
-  int ok;
-  Span span;            /* statement being lowered, for messages */
-  int *aux_of;          /* var index -> hidden slice-state variable, or -1 */
-  /* enumeration: a reference replaced by a value, and per-value tables */
-  const char *override_key;
-  IrExpr *override_val;
-  PtrVec memo_key;      /* const char*: atom keys with a per-value table */
-  PtrVec memo_tab;      /* (intptr_t) scratch local of the table */
-  PtrVec memo_ref_of;   /* const char*: the element reference each table is for */
-  const char *memo_ref; /* the reference inverted at this point (tables valid for it) */
-  int memo_kv;          /* local holding the value index while enumerating */
-} Lower;
-
-static void fail(Lower *l, const char *what) {
+void lw_fail(Lower *l, const char *what) {
+  if (l->soft_fail) {
+    if (!*l->soft_fail) *l->soft_fail = what;
+    return;
+  }
   if (l->ok) diag_report(&l->comp->diags, E_STDLIB_ONLY, l->span, what);
   l->ok = 0;
 }
@@ -47,7 +21,7 @@ static void fail(Lower *l, const char *what) {
 /* ------------------------------------------------------------------ */
 /* Variable and size tables                                            */
 
-static int var_index(Lower *l, const Sym *y) {
+int lw_var_index(Lower *l, const Sym *y) {
   for (int i = 0; i < l->nsyms; i++)
     if (l->syms[i] == y) return i;
   return -1;
@@ -73,7 +47,7 @@ static bool is_int_domain(Domain d) {
   return d == D_INT || d == D_NAT || d == D_BIN || d == D_SPIN || d == D_CAT;
 }
 
-static int add_size(Lower *l, const char *text, int var, long long add, long long value) {
+int lw_add_size(Lower *l, const char *text, int var, long long add, long long value) {
   for (int i = 0; i < l->mod->sizes.n; i++) {
     IrSizeDesc *z = l->mod->sizes.v[i];
     if (z->var == var && z->add == add && (var >= 0 || z->value == value)) return i;
@@ -95,7 +69,7 @@ static int size_of_dim(Lower *l, Dim d) {
   if (e) ast_unparse(&b, e);
   const char *text = e ? arena_strdup(l->A, b.s) : arena_printf(l->A, "%lld", d.value);
   sb_free(&b);
-  if (!e || e->kind == N_NUM) return add_size(l, text, -1, 0, e ? (long long)e->num : d.value);
+  if (!e || e->kind == N_NUM) return lw_add_size(l, text, -1, 0, e ? (long long)e->num : d.value);
   const Node *nm = e;
   long long add = 0;
   if (e->kind == N_BINARY && (e->op == '+' || e->op == '-') && e->b->kind == N_NUM) {
@@ -103,12 +77,12 @@ static int size_of_dim(Lower *l, Dim d) {
     add = e->op == '+' ? (long long)e->b->num : -(long long)e->b->num;
   }
   if (nm->kind == N_NAME && nm->sym && nm->sym->kind == SYM_DATA) {
-    int v = var_index(l, nm->sym);
-    if (v >= 0) return add_size(l, text, v, add, 0);
+    int v = lw_var_index(l, nm->sym);
+    if (v >= 0) return lw_add_size(l, text, v, add, 0);
   }
-  if (d.value >= 0) return add_size(l, text, -1, 0, d.value);
-  fail(l, arena_printf(l->A, "the size '%s' is too complex for the code generator (use a data value, optionally plus or minus a constant)", text));
-  return add_size(l, text, -1, 0, 0);
+  if (d.value >= 0) return lw_add_size(l, text, -1, 0, d.value);
+  lw_fail(l, arena_printf(l->A, "the size '%s' is too complex for the code generator (use a data value, optionally plus or minus a constant)", text));
+  return lw_add_size(l, text, -1, 0, 0);
 }
 
 static void build_tables(Lower *l) {
@@ -126,7 +100,7 @@ static void build_tables(Lower *l) {
               : y->deterministic ? VK_DETERMINISTIC : VK_RANDOM;
     const Type *t = y->type;
     if (!t) {
-      fail(l, arena_printf(l->A, "'%s' has no type", y->name));
+      lw_fail(l, arena_printf(l->A, "'%s' has no type", y->name));
       return;
     }
     v->domain = ld_domain(t->dom);
@@ -159,7 +133,7 @@ static void build_tables(Lower *l) {
       else if (d->kind == N_UNARY && d->a->kind == N_NUM) val = -d->a->num;
       else if (y->has_value && !y->value_from_data) val = y->value;
       else {
-        fail(l, arena_printf(l->A, "the default of '%s' must be a number for the code generator", y->name));
+        lw_fail(l, arena_printf(l->A, "the default of '%s' must be a number for the code generator", y->name));
         continue;
       }
       v->has_default = true;
@@ -181,20 +155,16 @@ static void build_tables(Lower *l) {
   }
 }
 
-static IrExpr *size_expr(Lower *l, int size);
-static IrExpr *var_len(Lower *l, int k);
-static void emit(Lower *l, IrStmt *s);
-static int new_local(Lower *l, const char *base, IrType t);
 
 /* Emit `for e in 0 .. len(v) - 1: if (element e is free) { ... }`; returns
  * the local e and, in *body, the statement list inside the if. */
-static int free_elements(Lower *l, Span span, int k, PtrVec **body) {
-  int e = new_local(l, "e", IR_I64);
+int lw_free_elements(Lower *l, Span span, int k, PtrVec **body) {
+  int e = lw_new_local(l, "e", IR_I64);
   IrStmt *f = ir_stmt(l->A, IS_FOR, span);
   f->local = e;
   f->lo = ir_const_i(l->A, 0);
-  f->hi = ir_bin(l->A, IR_SUB, var_len(l, k), ir_const_i(l->A, 1));
-  emit(l, f);
+  f->hi = ir_bin(l->A, IR_SUB, lw_var_len(l, k), ir_const_i(l->A, 1));
+  lw_emit(l, f);
   IrStmt *c = ir_stmt(l->A, IS_IF, span);
   c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
   vec_push(l->A, &f->body, c);
@@ -202,7 +172,7 @@ static int free_elements(Lower *l, Span span, int k, PtrVec **body) {
   return e;
 }
 
-static IrExpr *size_expr(Lower *l, int size) {
+IrExpr *lw_size_expr(Lower *l, int size) {
   IrExpr *e = arena_alloc(l->A, sizeof *e);
   e->op = IR_FIELD;
   e->type = IR_I64;
@@ -212,22 +182,22 @@ static IrExpr *size_expr(Lower *l, int size) {
 }
 
 /* Number of elements of variable k. */
-static IrExpr *var_len(Lower *l, int k) {
+IrExpr *lw_var_len(Lower *l, int k) {
   const IrVarDesc *v = l->mod->vars.v[k];
   IrExpr *n = ir_const_i(l->A, 1);
-  for (int d = 0; d < v->ndim; d++) n = ir_bin(l->A, IR_MUL, n, size_expr(l, v->dim[d]));
+  for (int d = 0; d < v->ndim; d++) n = ir_bin(l->A, IR_MUL, n, lw_size_expr(l, v->dim[d]));
   return n;
 }
 
 /* ------------------------------------------------------------------ */
 /* Names bound to locals (plate and sum indices)                       */
 
-static void bind(Lower *l, const char *name, int local) {
+void lw_bind(Lower *l, const char *name, int local) {
   vec_push(l->A, &l->bind_name, (void *)name);
   vec_push(l->A, &l->bind_local, (void *)(intptr_t)local);
 }
 
-static void unbind(Lower *l, int n) {
+void lw_unbind(Lower *l, int n) {
   l->bind_name.n -= n;
   l->bind_local.n -= n;
 }
@@ -238,96 +208,98 @@ static int bound(Lower *l, const char *name) {
   return -1;
 }
 
-static void emit(Lower *l, IrStmt *s) { vec_push(l->A, l->out, s); }
+void lw_emit(Lower *l, IrStmt *s) { vec_push(l->A, l->out, s); }
 
-static int new_local(Lower *l, const char *base, IrType t) {
+int lw_new_local(Lower *l, const char *base, IrType t) {
   return ir_add_local(l->A, l->fn, arena_printf(l->A, "%s%d", base, l->fn->locals.n), t);
 }
 
 /* ------------------------------------------------------------------ */
 /* Expressions                                                         */
 
-static IrExpr *lower_int(Lower *l, const Node *e);
-static IrExpr *lower_poly(Lower *l, const Poly *p);
 
 /* Flat row-major offset of X[i1, ..., ik] (k may be less than ndim: the
  * offset of the first element of the sub-array). */
-static IrExpr *flat_index(Lower *l, int k, const PtrVec *idx) {
+IrExpr *lw_flat_index(Lower *l, int k, const PtrVec *idx) {
   const IrVarDesc *v = l->mod->vars.v[k];
   IrExpr *off = ir_const_i(l->A, 0);
   for (int d = 0; d < v->ndim; d++) {
-    IrExpr *i = d < idx->n ? ir_bin(l->A, IR_SUB, lower_int(l, idx->v[d]), ir_const_i(l->A, 1))
+    IrExpr *i = d < idx->n ? ir_bin(l->A, IR_SUB, lw_lower_int(l, idx->v[d]), ir_const_i(l->A, 1))
                            : ir_const_i(l->A, 0);
-    off = d == 0 ? i : ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, off, size_expr(l, v->dim[d])), i);
+    off = d == 0 ? i : ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, off, lw_size_expr(l, v->dim[d])), i);
   }
   return off;
 }
 
-static IrExpr *load_var(Lower *l, int k, IrExpr *flat) {
+IrExpr *lw_load_var(Lower *l, int k, IrExpr *flat) {
   const IrVarDesc *v = l->mod->vars.v[k];
   return ir_load(l->A, k, flat, v->is_int ? IR_I64 : IR_F64);
 }
 
-static IrExpr *lower_ref(Lower *l, const Node *ref) {
+IrExpr *lw_lower_ref(Lower *l, const Node *ref) {
   const Node *base = ref->kind == N_INDEX ? ref->a : ref;
-  if (l->override_key) {
+  if (l->override_key || l->novr) {
     StrBuf kb = {0};
     ast_unparse(&kb, ref);
-    bool hit = !strcmp(kb.s, l->override_key);
+    IrExpr *hit = l->override_key && !strcmp(kb.s, l->override_key) ? l->override_val : NULL;
+    for (int i = l->novr - 1; i >= 0 && !hit; i--)
+      if (!strcmp(kb.s, l->ovr_key[i])) hit = l->ovr_val[i];
     sb_free(&kb);
-    if (hit) return l->override_val;
+    if (hit) return hit;
   }
   if (base->kind != N_NAME) {
-    fail(l, "an indexed expression the code generator cannot lower yet");
+    lw_fail(l, "an indexed expression the code generator cannot lower yet");
     return ir_const_f(l->A, 0);
   }
   int loc = bound(l, base->name);
   if (loc >= 0 && ref->kind == N_NAME) return ir_local(l->A, loc, IR_I64);
   Sym *y = base->sym;
-  int k = y ? var_index(l, y) : -1;
+  int k = y ? lw_var_index(l, y) : -1;
+  if (k < 0 && loc < 0 && (y = model_find(l->m, base->name)) != NULL)
+    k = lw_var_index(l, y); /* a size name of a dist signature, bound to the model's data value */
   if (k < 0) {
-    fail(l, arena_printf(l->A, "'%s' cannot be evaluated here", base->name));
+    lw_fail(l, arena_printf(l->A, "'%s' cannot be evaluated here", base->name));
     return ir_const_f(l->A, 0);
   }
   static const PtrVec none = {0};
-  return load_var(l, k, flat_index(l, k, ref->kind == N_INDEX ? &ref->list : &none));
+  return lw_load_var(l, k, lw_flat_index(l, k, ref->kind == N_INDEX ? &ref->list : &none));
 }
 
-static IrExpr *lower_int(Lower *l, const Node *e) {
+IrExpr *lw_lower_int(Lower *l, const Node *e) {
   switch (e->kind) {
   case N_NUM: return ir_const_i(l->A, (long long)e->num);
   case N_NAME:
-  case N_INDEX: return ir_to_i(l->A, lower_ref(l, e));
+  case N_INDEX: return ir_to_i(l->A, lw_lower_ref(l, e));
   case N_UNARY:
-    if (e->op == '-') return ir_bin(l->A, IR_SUB, ir_const_i(l->A, 0), lower_int(l, e->a));
+    if (e->op == '-') return ir_bin(l->A, IR_SUB, ir_const_i(l->A, 0), lw_lower_int(l, e->a));
     break;
   case N_BINARY: {
     IrOp op = e->op == '+' ? IR_ADD : e->op == '-' ? IR_SUB : e->op == '*' ? IR_MUL : IR_OP_COUNT;
-    if (op != IR_OP_COUNT) return ir_bin(l->A, op, lower_int(l, e->a), lower_int(l, e->b));
+    if (op != IR_OP_COUNT) return ir_bin(l->A, op, lw_lower_int(l, e->a), lw_lower_int(l, e->b));
     break;
   }
   default: break;
   }
-  fail(l, "an index expression the code generator cannot lower yet");
+  lw_fail(l, "an index expression the code generator cannot lower yet");
   return ir_const_i(l->A, 1);
 }
 
 static IrExpr *lower_cond(Lower *l, const Node *e) {
   if (e->kind == N_BINARY) {
     switch (e->op) {
-    case '<': return ir_bin(l->A, IR_LT, lower_int(l, e->a), lower_int(l, e->b));
-    case '>': return ir_bin(l->A, IR_LT, lower_int(l, e->b), lower_int(l, e->a));
-    case OP_LE: return ir_bin(l->A, IR_LE, lower_int(l, e->a), lower_int(l, e->b));
-    case OP_GE: return ir_bin(l->A, IR_LE, lower_int(l, e->b), lower_int(l, e->a));
-    case OP_EQ: return ir_bin(l->A, IR_EQ, lower_int(l, e->a), lower_int(l, e->b));
-    case OP_NE: return ir_bin(l->A, IR_NE, lower_int(l, e->a), lower_int(l, e->b));
+    case '<': return ir_bin(l->A, IR_LT, lw_lower_int(l, e->a), lw_lower_int(l, e->b));
+    case '>': return ir_bin(l->A, IR_LT, lw_lower_int(l, e->b), lw_lower_int(l, e->a));
+    case OP_LE: return ir_bin(l->A, IR_LE, lw_lower_int(l, e->a), lw_lower_int(l, e->b));
+    case OP_GE: return ir_bin(l->A, IR_LE, lw_lower_int(l, e->b), lw_lower_int(l, e->a));
+    case OP_EQ: return ir_bin(l->A, IR_EQ, lw_lower_int(l, e->a), lw_lower_int(l, e->b));
+    case OP_NE: return ir_bin(l->A, IR_NE, lw_lower_int(l, e->a), lw_lower_int(l, e->b));
     case OP_AND: return ir_bin(l->A, IR_AND, lower_cond(l, e->a), lower_cond(l, e->b));
     case OP_OR: return ir_bin(l->A, IR_OR, lower_cond(l, e->a), lower_cond(l, e->b));
     default: break;
     }
   }
   if (e->kind == N_UNARY && e->op == '!') return ir_un(l->A, IR_NOT, lower_cond(l, e->a));
-  return ir_bin(l->A, IR_NE, lower_int(l, e), ir_const_i(l->A, 0));
+  return ir_bin(l->A, IR_NE, lw_lower_int(l, e), ir_const_i(l->A, 0));
 }
 
 static const char *c_function(const char *f) {
@@ -346,41 +318,70 @@ static const char *c_function(const char *f) {
   return NULL;
 }
 
+/* log det of a matrix-valued polynomial argument: the identity (0), a
+ * stored matrix (a state variable, whole or one matrix of an array of
+ * them), or the inverse of one. */
+static IrExpr *lower_log_det(Lower *l, const Poly *p) {
+  if (p->n == 1 && p->m[0]->nb == 0 && p->m[0]->nf == 1 && p->m[0]->coef == 1 &&
+      p->m[0]->f[0].power == 1) {
+    const Atom *a = p->m[0]->f[0].atom;
+    if (a->kind == A_FUNC && !strcmp(a->fname, "identity")) return ir_const_f(l->A, 0);
+    if (a->kind == A_FUNC && !strcmp(a->fname, "inverse") && a->nargs == 1)
+      return ir_un(l->A, IR_NEG, lower_log_det(l, a->args[0]));
+    if (a->kind == A_REF && a->var) {
+      int k = lw_var_index(l, a->var);
+      const IrVarDesc *v = k >= 0 ? l->mod->vars.v[k] : NULL;
+      if (v && !v->is_int && v->ndim >= 2) {
+        static const PtrVec none = {0};
+        const PtrVec *idx = a->ref->kind == N_INDEX ? &a->ref->list : &none;
+        if (idx->n == v->ndim - 2)
+          return ir_arrcall(l->A, "lvm_gen_log_det", k, lw_flat_index(l, k, idx),
+                            lw_size_expr(l, v->dim[v->ndim - 1]));
+      }
+    }
+  }
+  lw_fail(l, "log_det of this matrix expression is not supported by the code generator yet");
+  return ir_const_f(l->A, 0);
+}
+
 /* IR for one factor atom^power. */
-static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
+IrExpr *lw_lower_atom(Lower *l, const Atom *a, int power) {
   IrExpr *x;
+  if (l->atom_hook && (x = l->atom_hook(l, a, power))) return x;
   int memo = -1;
   if (a->kind != A_REF && l->memo_kv >= 0 && !l->override_key && l->memo_ref)
     for (int i = 0; i < l->memo_key.n; i++)
       if (!strcmp(l->memo_key.v[i], a->key) && !strcmp(l->memo_ref_of.v[i], l->memo_ref))
         memo = (int)(intptr_t)l->memo_tab.v[i];
   if (memo >= 0) x = ir_scratch(l->A, memo, ir_local(l->A, l->memo_kv, IR_I64));
-  else if (a->kind == A_REF) x = ir_to_f(l->A, lower_ref(l, a->ref));
-  else if (a->kind == A_PAREN) x = lower_poly(l, a->args[0]);
+  else if (a->kind == A_REF) x = ir_to_f(l->A, lw_lower_ref(l, a->ref));
+  else if (a->kind == A_PAREN) x = lw_lower_poly(l, a->args[0]);
   else if (!strcmp(a->fname, "eq") && a->nargs == 2) {
-    x = ir_select(l->A, ir_bin(l->A, IR_EQ, lower_poly(l, a->args[0]), lower_poly(l, a->args[1])),
+    x = ir_select(l->A, ir_bin(l->A, IR_EQ, lw_lower_poly(l, a->args[0]), lw_lower_poly(l, a->args[1])),
                   ir_const_f(l->A, 1), ir_const_f(l->A, 0));
   } else if ((!strcmp(a->fname, "log_sum_exp") || !strcmp(a->fname, "max") ||
               !strcmp(a->fname, "min") || !strcmp(a->fname, "prod")) && a->nargs == 1) {
-    fail(l, arena_printf(l->A, "'%s' over a comprehension is not supported by the code generator yet", a->fname));
+    lw_fail(l, arena_printf(l->A, "'%s' over a comprehension is not supported by the code generator yet", a->fname));
     x = ir_const_f(l->A, 0);
+  } else if (!strcmp(a->fname, "log_det") && a->nargs == 1) {
+    x = lower_log_det(l, a->args[0]);
   } else {
     const char *fn = c_function(a->fname);
     if (!fn) {
-      fail(l, arena_printf(l->A, "the function '%s' is not supported by the code generator yet", a->fname));
+      lw_fail(l, arena_printf(l->A, "the function '%s' is not supported by the code generator yet", a->fname));
       return ir_const_f(l->A, 0);
     }
     IrExpr *args[4];
-    for (int i = 0; i < a->nargs && i < 4; i++) args[i] = lower_poly(l, a->args[i]);
+    for (int i = 0; i < a->nargs && i < 4; i++) args[i] = lw_lower_poly(l, a->args[i]);
     x = ir_call(l->A, fn, a->nargs, args);
   }
   if (power == 1) return x;
   if (power == 2) {
-    int t = new_local(l, "t", IR_F64);
+    int t = lw_new_local(l, "t", IR_F64);
     IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
     s->local = t;
     s->value = x;
-    emit(l, s);
+    lw_emit(l, s);
     return ir_bin(l->A, IR_MUL, ir_local(l->A, t, IR_F64), ir_local(l->A, t, IR_F64));
   }
   if (power == -1) return ir_bin(l->A, IR_DIV, ir_const_f(l->A, 1), x);
@@ -388,61 +389,67 @@ static IrExpr *lower_atom(Lower *l, const Atom *a, int power) {
   return ir_call(l->A, "pow", 2, args);
 }
 
-/* The product of a monomial's factors, skipping factor `skip` (or -1). */
-static IrExpr *mono_value(Lower *l, const Mono *m, int skip) {
+/* The product of a monomial's factors, skipping those in the bit set `skip`. */
+IrExpr *lw_mono_value_mask(Lower *l, const Mono *m, unsigned skip) {
   IrExpr *v = ir_const_f(l->A, m->coef);
   for (int i = 0; i < m->nf; i++)
-    if (i != skip) v = ir_bin(l->A, IR_MUL, v, lower_atom(l, m->f[i].atom, m->f[i].power));
+    if (i >= 32 || !(skip & (1u << i)))
+      v = ir_bin(l->A, IR_MUL, v, lw_lower_atom(l, m->f[i].atom, m->f[i].power));
   return v;
+}
+
+/* The product of a monomial's factors, skipping factor `skip` (or -1). */
+IrExpr *lw_mono_value(Lower *l, const Mono *m, int skip) {
+  return lw_mono_value_mask(l, m, skip >= 0 && skip < 32 ? 1u << skip : 0);
 }
 
 /* Open loops for the binders of m (innermost last); returns the number of
  * names bound.  Statements go inside the innermost loop (l->out moves). */
-static int open_binders(Lower *l, const Binder *b, int nb, PtrVec **saved) {
+int lw_open_binders(Lower *l, const Binder *b, int nb, PtrVec **saved) {
   *saved = l->out;
   for (int i = 0; i < nb; i++) {
-    int loc = new_local(l, b[i].var[0] == '_' ? "j" : b[i].var, IR_I64);
+    int loc = lw_new_local(l, b[i].var[0] == '_' ? "j" : b[i].var, IR_I64);
     IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
     f->local = loc;
-    f->lo = lower_int(l, b[i].lo);
-    f->hi = lower_int(l, b[i].hi);
-    emit(l, f);
-    bind(l, b[i].var, loc);
+    f->lo = lw_lower_int(l, b[i].lo);
+    f->hi = lw_lower_int(l, b[i].hi);
+    lw_emit(l, f);
+    lw_bind(l, b[i].var, loc);
     l->out = &f->body;
     if (b[i].cond) {
       IrStmt *c = ir_stmt(l->A, IS_IF, l->span);
       c->cond = lower_cond(l, b[i].cond);
-      emit(l, c);
+      lw_emit(l, c);
       l->out = &c->body;
     }
   }
   return nb;
 }
 
-static IrExpr *lower_poly(Lower *l, const Poly *p) {
+IrExpr *lw_lower_poly(Lower *l, const Poly *p) {
   IrExpr *sum = NULL;
   int acc = -1;
   for (int i = 0; i < p->n; i++) {
     const Mono *m = p->m[i];
     if (m->nb == 0) {
-      IrExpr *v = mono_value(l, m, -1);
+      IrExpr *v = lw_mono_value(l, m, -1);
       sum = sum ? ir_bin(l->A, IR_ADD, sum, v) : v;
       continue;
     }
     if (acc < 0) {
-      acc = new_local(l, "s", IR_F64);
+      acc = lw_new_local(l, "s", IR_F64);
       IrStmt *z = ir_stmt(l->A, IS_SET, l->span);
       z->local = acc;
       z->value = ir_const_f(l->A, 0);
-      emit(l, z);
+      lw_emit(l, z);
     }
     PtrVec *saved;
-    int nb = open_binders(l, m->b, m->nb, &saved);
+    int nb = lw_open_binders(l, m->b, m->nb, &saved);
     IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
     s->local = acc;
-    s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, acc, IR_F64), mono_value(l, m, -1));
-    emit(l, s);
-    unbind(l, nb);
+    s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, acc, IR_F64), lw_mono_value(l, m, -1));
+    lw_emit(l, s);
+    lw_unbind(l, nb);
     l->out = saved;
   }
   if (acc >= 0) sum = sum ? ir_bin(l->A, IR_ADD, sum, ir_local(l->A, acc, IR_F64))
@@ -454,7 +461,7 @@ static Poly *poly_of(Lower *l, const Node *e) {
   l->pc.budget = POLY_MAX_MONOS;
   l->pc.overflow = false;
   Poly *p = to_poly(&l->pc, e);
-  if (l->pc.overflow) fail(l, "a term is too large to expand");
+  if (l->pc.overflow) lw_fail(l, "a term is too large to expand");
   return poly_merge(&l->pc, p);
 }
 
@@ -462,34 +469,34 @@ static Poly *poly_of(Lower *l, const Node *e) {
 /* Plates                                                              */
 
 /* Open the statement's plate loops and filters; returns names bound. */
-static int open_plates(Lower *l, const Node *st, PtrVec **saved) {
+int lw_open_plates(Lower *l, const Node *st, PtrVec **saved) {
   *saved = l->out;
   for (int i = 0; i < st->loops.n; i++) {
     const Node *loop = st->loops.v[i];
-    int loc = new_local(l, loop->var, IR_I64);
+    int loc = lw_new_local(l, loop->var, IR_I64);
     IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
     f->local = loc;
-    f->lo = lower_int(l, loop->b);
-    f->hi = lower_int(l, loop->c);
-    emit(l, f);
-    bind(l, loop->var, loc);
+    f->lo = lw_lower_int(l, loop->b);
+    f->hi = lw_lower_int(l, loop->c);
+    lw_emit(l, f);
+    lw_bind(l, loop->var, loc);
     l->out = &f->body;
     if (loop->d) {
       IrStmt *c = ir_stmt(l->A, IS_IF, st->span);
       c->cond = lower_cond(l, loop->d);
-      emit(l, c);
+      lw_emit(l, c);
       l->out = &c->body;
     }
   }
   return st->loops.n;
 }
 
-static void close_scope(Lower *l, int nbound, PtrVec *saved) {
-  unbind(l, nbound);
+void lw_close_scope(Lower *l, int nbound, PtrVec *saved) {
+  lw_unbind(l, nbound);
   l->out = saved;
 }
 
-static IrFunc *new_func(Lower *l, const char *name, IrType ret) {
+IrFunc *lw_new_func(Lower *l, const char *name, IrType ret) {
   IrFunc *f = arena_alloc(l->A, sizeof *f);
   f->name = name;
   f->ret = ret;
@@ -503,39 +510,39 @@ static IrFunc *new_func(Lower *l, const char *name, IrType ret) {
 /* ------------------------------------------------------------------ */
 /* Terms of the log joint                                              */
 
-static PtrVec collect_terms(Lower *l) {
+PtrVec lw_collect_terms(Lower *l) {
   PtrVec terms = {0};
   poly_terms(&l->pc, &terms);
   for (int i = 0; i < terms.n; i++) {
     Term *t = terms.v[i];
     l->span = t->stmt->span;
-    if (t->too_large) fail(l, "a term is too large to expand");
+    if (t->too_large) lw_fail(l, "a term is too large to expand");
     t->poly = poly_merge(&l->pc, t->poly);
   }
   return terms;
 }
 
 static void lower_log_joint(Lower *l, const PtrVec *terms) {
-  new_func(l, "log_joint", IR_F64);
-  int acc = new_local(l, "lp", IR_F64);
+  lw_new_func(l, "log_joint", IR_F64);
+  int acc = lw_new_local(l, "lp", IR_F64);
   IrStmt *z = ir_stmt(l->A, IS_SET, NO_SPAN);
   z->local = acc;
   z->value = ir_const_f(l->A, 0);
-  emit(l, z);
+  lw_emit(l, z);
   for (int i = 0; i < terms->n; i++) {
     const Term *t = terms->v[i];
     l->span = t->stmt->span;
     PtrVec *saved;
-    int nb = open_plates(l, t->stmt, &saved);
+    int nb = lw_open_plates(l, t->stmt, &saved);
     IrStmt *s = ir_stmt(l->A, IS_SET, t->stmt->span);
     s->local = acc;
-    s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, acc, IR_F64), lower_poly(l, t->poly));
-    emit(l, s);
-    close_scope(l, nb, saved);
+    s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, acc, IR_F64), lw_lower_poly(l, t->poly));
+    lw_emit(l, s);
+    lw_close_scope(l, nb, saved);
   }
   IrStmt *r = ir_stmt(l->A, IS_RETURN, NO_SPAN);
   r->value = ir_local(l->A, acc, IR_F64);
-  emit(l, r);
+  lw_emit(l, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -582,58 +589,62 @@ static Node *index_by_name(Lower *l, Node *base, const char *k) {
  * mode 0: the value, 1: its log. */
 static void fill_vector(Lower *l, int buf, Node *arg, IrExpr *K, int mode) {
   const char *kname = intern(l->A, "_k", 2);
-  int k = new_local(l, "k", IR_I64);
+  int k = lw_new_local(l, "k", IR_I64);
   IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
   f->local = k;
   f->lo = ir_const_i(l->A, 1);
   f->hi = K;
-  emit(l, f);
+  lw_emit(l, f);
   PtrVec *saved = l->out;
   l->out = &f->body;
-  bind(l, kname, k);
-  IrExpr *v = lower_poly(l, poly_of(l, index_by_name(l, arg, kname)));
+  lw_bind(l, kname, k);
+  IrExpr *v = lw_lower_poly(l, poly_of(l, index_by_name(l, arg, kname)));
   if (mode == 1) v = ir_call(l->A, "log", 1, &v);
   IrStmt *s = ir_stmt(l->A, IS_STORE, l->span);
   s->local = buf;
   s->index = ir_bin(l->A, IR_SUB, ir_local(l->A, k, IR_I64), ir_const_i(l->A, 1));
   s->value = v;
-  emit(l, s);
-  unbind(l, 1);
+  lw_emit(l, s);
+  lw_unbind(l, 1);
   l->out = saved;
 }
 
-static int scratch(Lower *l, const char *name, IrExpr *n) {
-  int loc = new_local(l, name, IR_F64);
+int lw_scratch(Lower *l, const char *name, IrExpr *n) {
+  int loc = lw_new_local(l, name, IR_F64);
   ((IrLocal *)l->fn->locals.v[loc])->scratch_n = n;
   return loc;
 }
+
+static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E);
 
 /* Emit the draw of the element(s) the statement defines, at the current
  * plate values.  `always`: simulate (draw even observed elements). */
 static void lower_draw(Lower *l, Node *st, bool always) {
   Sym *y = st->a->sym;
-  int k = var_index(l, y);
+  int k = lw_var_index(l, y);
   const Sampler *smp = find_sampler(st->name);
-  if (!smp) {
-    fail(l, arena_printf(l->A, "cannot draw from '%s' yet (no sampler in the runtime)", st->name));
-    return;
-  }
   static const PtrVec none = {0};
   const PtrVec *lidx = st->a->kind == N_INDEX ? &((Node *)st->a)->list : &none;
-  IrExpr *flat = flat_index(l, k, lidx);
-  int e = new_local(l, "e", IR_I64);
+  IrExpr *flat = lw_flat_index(l, k, lidx);
+  int e = lw_new_local(l, "e", IR_I64);
   IrStmt *se = ir_stmt(l->A, IS_SET, st->span);
   se->local = e;
   se->value = flat;
-  emit(l, se);
+  lw_emit(l, se);
   PtrVec *saved = l->out;
   if (!always) {
     IrStmt *c = ir_stmt(l->A, IS_IF, st->span);
     c->cond = ir_free(l->A, k, ir_local(l->A, e, IR_I64));
-    emit(l, c);
+    lw_emit(l, c);
     l->out = &c->body;
   }
   IrExpr *E = ir_local(l->A, e, IR_I64);
+  if (!smp) {
+    if (!lower_family_draw(l, st, k, E))
+      lw_fail(l, arena_printf(l->A, "cannot draw from '%s' yet (no sampler in the runtime, and its density is not an exponential family in '%s')", st->name, y->name));
+    l->out = saved;
+    return;
+  }
   switch (smp->kind) {
   case 0:
   case 4: {
@@ -645,28 +656,28 @@ static void lower_draw(Lower *l, Node *st, bool always) {
     d->args = arena_alloc(l->A, sizeof(IrExpr *) * (size_t)(d->nargs + 1));
     for (int i = 0; i < st->list.n; i++) {
       Node *a = st->list.v[i];
-      IrExpr *v = lower_poly(l, poly_of(l, a));
+      IrExpr *v = lw_lower_poly(l, poly_of(l, a));
       if (smp->kind == 4) v = ir_bin(l->A, IR_MUL, ir_const_f(l->A, 2), v);
       d->args[i] = v;
     }
     if (!strcmp(st->name, "Binomial") || !strcmp(st->name, "BinomialLogit"))
       d->args[0] = ir_to_i(l->A, d->args[0]);
-    emit(l, d);
+    lw_emit(l, d);
     if (smp->kind == 4) { /* spin: 2 b - 1 */
       IrStmt *fx = ir_stmt(l->A, IS_STORE, st->span);
       fx->field = k;
       fx->index = E;
-      fx->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), load_var(l, k, E)),
+      fx->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), lw_load_var(l, k, E)),
                          ir_const_i(l->A, 1));
-      emit(l, fx);
+      lw_emit(l, fx);
     }
     break;
   }
   case 1:
   case 2: {
     const IrVarDesc *v = l->mod->vars.v[k];
-    IrExpr *K = size_expr(l, v->domain_arg);
-    int buf = scratch(l, "w", K);
+    IrExpr *K = lw_size_expr(l, v->domain_arg);
+    int buf = lw_scratch(l, "w", K);
     fill_vector(l, buf, st->list.v[0], K, smp->kind == 1);
     IrStmt *d = ir_stmt(l->A, IS_CATDRAW, st->span);
     d->field = k;
@@ -676,13 +687,13 @@ static void lower_draw(Lower *l, Node *st, bool always) {
     d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
     d->args[0] = K;
     d->args[1] = ir_const_i(l->A, 1); /* categories are 1-based */
-    emit(l, d);
+    lw_emit(l, d);
     break;
   }
   case 3: {
     const IrVarDesc *v = l->mod->vars.v[k];
-    IrExpr *K = size_expr(l, v->domain_arg);
-    int buf = scratch(l, "a", K);
+    IrExpr *K = lw_size_expr(l, v->domain_arg);
+    int buf = lw_scratch(l, "a", K);
     fill_vector(l, buf, st->list.v[0], K, 0);
     IrStmt *d = ir_stmt(l->A, IS_DRAWVEC, st->span);
     d->field = k;
@@ -692,7 +703,7 @@ static void lower_draw(Lower *l, Node *st, bool always) {
     d->nargs = 1;
     d->args = arena_alloc(l->A, sizeof(IrExpr *));
     d->args[0] = K;
-    emit(l, d);
+    lw_emit(l, d);
     break;
   }
   }
@@ -701,22 +712,22 @@ static void lower_draw(Lower *l, Node *st, bool always) {
 
 static void lower_assign(Lower *l, Node *st) {
   Sym *y = st->a->sym;
-  int k = var_index(l, y);
+  int k = lw_var_index(l, y);
   if (y->type && y->type->ndim > (st->a->kind == N_INDEX ? ((Node *)st->a)->list.n : 0)) {
-    fail(l, "vector-valued deterministic nodes are not supported by the code generator yet");
+    lw_fail(l, "vector-valued deterministic nodes are not supported by the code generator yet");
     return;
   }
   static const PtrVec none = {0};
   IrStmt *s = ir_stmt(l->A, IS_STORE, st->span);
   s->field = k;
-  s->index = flat_index(l, k, st->a->kind == N_INDEX ? &((Node *)st->a)->list : &none);
-  IrExpr *v = lower_poly(l, poly_of(l, st->b));
+  s->index = lw_flat_index(l, k, st->a->kind == N_INDEX ? &((Node *)st->a)->list : &none);
+  IrExpr *v = lw_lower_poly(l, poly_of(l, st->b));
   s->value = ((IrVarDesc *)l->mod->vars.v[k])->is_int ? ir_to_i(l->A, v) : v;
-  emit(l, s);
+  lw_emit(l, s);
 }
 
 /* Statements in an order where every variable's parents come first. */
-static PtrVec statement_order(Lower *l) {
+PtrVec lw_statement_order(Lower *l) {
   PtrVec order = {0};
   int n = l->m->stmts.n;
   char *done = arena_alloc(l->A, (size_t)n + 1);
@@ -760,15 +771,15 @@ static PtrVec statement_order(Lower *l) {
   return order;
 }
 
-static void lower_deterministic(Lower *l, const PtrVec *order) {
+void lw_lower_deterministic(Lower *l, const PtrVec *order) {
   for (int i = 0; i < order->n; i++) {
     Node *st = order->v[i];
     if (st->kind != N_ASSIGN) continue;
     l->span = st->span;
     PtrVec *saved;
-    int nb = open_plates(l, st, &saved);
+    int nb = lw_open_plates(l, st, &saved);
     lower_assign(l, st);
-    close_scope(l, nb, saved);
+    lw_close_scope(l, nb, saved);
   }
 }
 
@@ -780,7 +791,7 @@ static void lower_factor_only_init(Lower *l) {
     int k = i;
     const IrVarDesc *v = l->mod->vars.v[k];
     PtrVec *cbody;
-    int e = free_elements(l, y->span, k, &cbody);
+    int e = lw_free_elements(l, y->span, k, &cbody);
     IrStmt *d = ir_stmt(l->A, IS_DRAW, y->span);
     d->field = k;
     d->index = ir_local(l->A, e, IR_I64);
@@ -795,46 +806,41 @@ static void lower_factor_only_init(Lower *l) {
         fx->field = k;
         fx->index = ir_local(l->A, e, IR_I64);
         fx->value = ir_bin(l->A, IR_SUB,
-                           ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), load_var(l, k, ir_local(l->A, e, IR_I64))),
+                           ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), lw_load_var(l, k, ir_local(l->A, e, IR_I64))),
                            ir_const_i(l->A, 1));
         vec_push(l->A, cbody, fx);
       }
     } else {
-      fail(l, arena_printf(l->A, "cannot initialise '%s' (a factor-only variable that is not bin or spin)", y->name));
+      lw_fail(l, arena_printf(l->A, "cannot initialise '%s' (a factor-only variable that is not bin or spin)", y->name));
     }
   }
 }
 
 static void lower_prior(Lower *l, const char *name, bool always, const PtrVec *order) {
-  new_func(l, name, IR_I64);
+  lw_new_func(l, name, IR_I64);
   if (!always) lower_factor_only_init(l);
   for (int i = 0; i < order->n; i++) {
     Node *st = order->v[i];
     if (st->kind == N_ASSIGN) continue;
     l->span = st->span;
     PtrVec *saved;
-    int nb = open_plates(l, st, &saved);
+    int nb = lw_open_plates(l, st, &saved);
     lower_draw(l, st, always);
-    close_scope(l, nb, saved);
+    lw_close_scope(l, nb, saved);
   }
-  lower_deterministic(l, order);
+  lw_lower_deterministic(l, order);
   IrStmt *r = ir_stmt(l->A, IS_RETURN, NO_SPAN);
   r->value = ir_const_i(l->A, 0);
-  emit(l, r);
+  lw_emit(l, r);
 }
 
 /* ------------------------------------------------------------------ */
 /* The Gibbs sweep                                                     */
 
-typedef struct VRef {
-  int factor;          /* index in the monomial */
-  const Atom *atom;    /* the reference atom (the variable's element) */
-  StatKind stat;       /* statistic this factor gives */
-} VRef;
 
 /* The references to v in a monomial and their statistics; false if the
  * monomial does not mention v. */
-static int mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
+int lw_mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
   int n = 0;
   for (int i = 0; i < m->nf && n < max; i++) {
     const Atom *a = m->f[i].atom;
@@ -855,12 +861,19 @@ static int mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
         continue;
       }
     }
+    if (a->kind == A_FUNC && !strcmp(a->fname, "log_det") && a->nargs == 1 && p == 1) {
+      const Atom *r = poly_single_ref(a->args[0], v);
+      if (r) {
+        out[n++] = (VRef){i, r, ST_LOGDET};
+        continue;
+      }
+    }
     if (depends_on(a, v)) out[n++] = (VRef){i, NULL, ST_COUNT}; /* other use (discrete) */
   }
   return n;
 }
 
-static int stat_slot(const Family *f, StatKind k) {
+int lw_stat_slot(const Family *f, StatKind k) {
   for (int i = 0; i < f->stats.n; i++) {
     Family one = *f;
     one.stats.v = &f->stats.v[i];
@@ -870,108 +883,242 @@ static int stat_slot(const Family *f, StatKind k) {
   return -1;
 }
 
-static bool mentions(const Poly *p, const Sym *v) {
+bool lw_mentions(const Poly *p, const Sym *v) {
   for (int i = 0; i < p->n; i++)
     for (int j = 0; j < p->m[i]->nf; j++)
       if (depends_on(p->m[i]->f[j].atom, v) || is_ref_to(p->m[i]->f[j].atom, v)) return true;
   return false;
 }
 
-static bool term_counts(const Term *t, const Sym *v) {
+bool lw_term_counts(const Term *t, const Sym *v) {
   if (v->rest) return t->stmt->kind == N_REST && ((Node *)t->stmt->a)->sym == v;
   return true;
 }
 
-static IrExpr *ref_flat(Lower *l, const Atom *a, int k) {
+IrExpr *lw_ref_flat(Lower *l, const Atom *a, int k) {
   static const PtrVec none = {0};
-  return flat_index(l, k, a->ref->kind == N_INDEX ? &a->ref->list : &none);
+  return lw_flat_index(l, k, a->ref->kind == N_INDEX ? &a->ref->list : &none);
 }
 
-/* Scalar conjugate families: scatter the natural parameters of every
- * element in one pass over the terms, then draw each free element. */
-static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
-  Sym *v = vp->var;
-  int k = var_index(l, v);
-  const Family *fam = vp->family;
-  int ns = fam->stats.n;
-  bool simplex = v->type->dom == D_SIMPLEX;
-  IrExpr *len = var_len(l, k);
-  IrExpr *etalen = simplex ? len : ir_bin(l->A, IR_MUL, len, ir_const_i(l->A, ns));
-  int eta = scratch(l, "eta", etalen);
-  /* zero */
-  int z = new_local(l, "i", IR_I64);
-  IrStmt *zf = ir_stmt(l->A, IS_FOR, v->span);
+/* Gibbs: eta[slot of the element] += the monomial's coefficient at the
+ * current values. */
+/* The statistic of slot i of a family's declaration. */
+static int stat_slot_kind(const Family *f, int i) {
+  Family one = *f;
+  one.stats.v = &f->stats.v[i];
+  one.stats.n = 1;
+  unsigned b = family_stats(&one);
+  for (int k = 0; k < ST_COUNT; k++)
+    if (b == (1u << k)) return k;
+  return ST_COUNT;
+}
+
+void lw_eta_layout(Lower *l, const Family *fam, int k, const Sym *v, EtaLayout *L) {
+  const IrVarDesc *vd = l->mod->vars.v[k];
+  memset(L, 0, sizeof *L);
+  L->fam = fam;
+  L->k = k;
+  L->ns = fam->stats.n < 8 ? fam->stats.n : 8;
+  int ns = v->type ? v->type->nstruct : 0;
+  L->kind = v->type && v->type->dom == D_SIMPLEX ? 1 : ns == 1 ? 2 : ns >= 2 ? 3 : 0;
+  if (L->kind == 0) {
+    L->VS = ir_const_i(l->A, 1);
+    L->ES = ir_const_i(l->A, L->ns);
+  } else {
+    L->D = L->kind == 1 ? lw_size_expr(l, vd->domain_arg) : lw_size_expr(l, vd->dim[vd->ndim - 1]);
+    L->VS = L->kind == 3 ? ir_bin(l->A, IR_MUL, L->D, L->D) : L->D;
+  }
+  IrExpr *off = ir_const_i(l->A, 0);
+  for (int i = 0; i < L->ns; i++) {
+    L->stat[i] = (StatKind)stat_slot_kind(fam, i);
+    L->off[i] = off;
+    IrExpr *blk = L->kind == 0 || L->stat[i] == ST_LOGDET ? ir_const_i(l->A, 1)
+                  : L->stat[i] == ST_OUTER ? ir_bin(l->A, IR_MUL, L->D, L->D) : L->VS;
+    off = i == 0 && L->kind != 0 ? blk : ir_bin(l->A, IR_ADD, off, blk);
+  }
+  if (L->kind != 0) L->ES = off;
+  L->work = fam->runtime && (!strcmp(fam->runtime, "mvnormal") || !strcmp(fam->runtime, "wishart"));
+}
+
+static int layout_slot(const EtaLayout *L, StatKind k) {
+  if (L->kind >= 2 && k == ST_X2) k = ST_OUTER; /* x[i]^2: a diagonal entry of x x' */
+  for (int i = 0; i < L->ns; i++)
+    if (L->stat[i] == k) return i;
+  return -1;
+}
+
+IrExpr *lw_eta_index(Lower *l, const EtaTarget *t) {
+  Arena *A = l->A;
+  const EtaLayout *L = t->L;
+  IrExpr *ebase = t->ebase, *vbase = t->vbase;
+  IrExpr *f1 = lw_ref_flat(l, t->refs[0].atom, L->k);
+  if (L->kind == 0) /* scalars: element = flat index */
+    return ir_bin(A, IR_ADD, ir_bin(A, IR_MUL, ebase ? ebase : f1, L->ES), ir_const_i(A, t->slot));
+  if (L->kind == 1 && !ebase) return f1; /* simplex: eta has the shape of the variable */
+  if (!ebase) {
+    int el = lw_new_local(l, "el", IR_I64);
+    IrStmt *s = ir_stmt(A, IS_SET, l->span);
+    s->local = el;
+    s->value = ir_bin(A, IR_IDIV, f1, L->VS);
+    lw_emit(l, s);
+    ebase = ir_bin(A, IR_MUL, ir_local(A, el, IR_I64), L->ES);
+    vbase = ir_bin(A, IR_MUL, ir_local(A, el, IR_I64), L->VS);
+  }
+  IrExpr *idx = ir_bin(A, IR_ADD, ebase, L->off[t->slot]);
+  StatKind st = L->stat[t->slot];
+  if (st == ST_LOGDET) return idx;
+  IrExpr *c1 = ir_bin(A, IR_SUB, f1, vbase);
+  if (st != ST_OUTER) return ir_bin(A, IR_ADD, idx, c1);
+  IrExpr *c2 = t->nr > 1 ? ir_bin(A, IR_SUB, lw_ref_flat(l, t->refs[1].atom, L->k), vbase) : c1;
+  return ir_bin(A, IR_ADD, idx, ir_bin(A, IR_ADD, ir_bin(A, IR_MUL, c1, L->D), c2));
+}
+
+/* Scatter into `eta` the monomials of p that mention v (p is lowered in
+ * the current scope).  False after reporting a monomial that does not fit
+ * the layout. */
+static bool scatter_poly(Lower *l, const EtaLayout *L, const Sym *v, const Poly *p, int eta,
+                         IrExpr *ebase, IrExpr *vbase, ScatterFn accfn) {
+  for (int mi = 0; mi < p->n; mi++) {
+    const Mono *m = p->m[mi];
+    VRef refs[8];
+    int nr = lw_mono_vrefs(m, v, refs, 8);
+    if (nr == 0) continue;
+    StatKind st = refs[0].stat;
+    bool ok = refs[0].atom && st != ST_COUNT;
+    if (nr == 2 && L->kind == 2 && refs[0].stat == ST_X && refs[1].stat == ST_X && refs[1].atom)
+      st = ST_OUTER;
+    else if (nr != 1)
+      ok = false;
+    int slot = ok ? layout_slot(L, st) : -1;
+    if (!ok || slot < 0) {
+      lw_fail(l, ok ? arena_printf(l->A, "family '%s' has no slot for the statistic %s", L->fam->name,
+                                   stat_name(st))
+                    : arena_printf(l->A, "internal: unexpected use of '%s' in a conjugate term", v->name));
+      return false;
+    }
+    unsigned skip = 1u << refs[0].factor;
+    if (st == ST_OUTER && nr == 2) skip |= 1u << refs[1].factor;
+    EtaTarget t = {L, refs, nr, slot, ebase, vbase};
+    accfn(l, m, skip, eta, &t);
+  }
+  return true;
+}
+
+static void gibbs_acc(Lower *l, const Mono *m, unsigned skip, int eta, const EtaTarget *t) {
+  PtrVec *saved;
+  int nb = lw_open_binders(l, m->b, m->nb, &saved);
+  IrStmt *acc = ir_stmt(l->A, IS_ACC, l->span);
+  acc->local = eta;
+  acc->index = lw_eta_index(l, t);
+  acc->value = lw_mono_value_mask(l, m, skip);
+  lw_emit(l, acc);
+  lw_close_scope(l, nb, saved);
+}
+
+/* for i in 0 .. n - 1: scratch[i] = 0 */
+static void zero_scratch(Lower *l, int buf, IrExpr *n, Span span) {
+  int z = lw_new_local(l, "i", IR_I64);
+  IrStmt *zf = ir_stmt(l->A, IS_FOR, span);
   zf->local = z;
   zf->lo = ir_const_i(l->A, 0);
-  zf->hi = ir_bin(l->A, IR_SUB, etalen, ir_const_i(l->A, 1));
-  IrStmt *zs = ir_stmt(l->A, IS_STORE, v->span);
-  zs->local = eta;
+  zf->hi = ir_bin(l->A, IR_SUB, n, ir_const_i(l->A, 1));
+  IrStmt *zs = ir_stmt(l->A, IS_STORE, span);
+  zs->local = buf;
   zs->index = ir_local(l->A, z, IR_I64);
   zs->value = ir_const_f(l->A, 0);
   vec_push(l->A, &zf->body, zs);
-  emit(l, zf);
+  lw_emit(l, zf);
+}
+
+int lw_scatter_eta(Lower *l, const VarPlan *vp, const PtrVec *terms, ScatterFn accfn, EtaLayout *L) {
+  Sym *v = vp->var;
+  int k = lw_var_index(l, v);
+  lw_eta_layout(l, vp->family, k, v, L);
+  IrExpr *len = lw_var_len(l, k);
+  IrExpr *count = L->kind == 0 ? len : ir_bin(l->A, IR_IDIV, len, L->VS);
+  IrExpr *etalen = L->kind == 1 ? len : ir_bin(l->A, IR_MUL, count, L->ES);
+  int eta = lw_scratch(l, "eta", etalen);
+  zero_scratch(l, eta, etalen, v->span);
   for (int t = 0; t < terms->n; t++) {
     const Term *term = terms->v[t];
-    if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
+    if (!lw_term_counts(term, v) || !lw_mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
     /* one pass over the term's plates for all its monomials (those with
      * sum binders get their own loops inside) */
     PtrVec *saved;
-    int nb = open_plates(l, term->stmt, &saved);
-    for (int mi = 0; mi < term->poly->n; mi++) {
-      const Mono *m = term->poly->m[mi];
-      VRef refs[8];
-      int nr = mono_vrefs(m, v, refs, 8);
-      if (nr == 0) continue;
-      if (nr != 1 || !refs[0].atom || refs[0].stat == ST_COUNT) {
-        fail(l, arena_printf(l->A, "internal: unexpected use of '%s' in a conjugate term", v->name));
-        return;
-      }
-      int slot = simplex ? 0 : stat_slot(fam, refs[0].stat);
-      if (slot < 0) {
-        fail(l, arena_printf(l->A, "family '%s' has no slot for the statistic %s", fam->name,
-                             stat_name(refs[0].stat)));
-        return;
-      }
-      PtrVec *saved2;
-      int nb2 = open_binders(l, m->b, m->nb, &saved2);
-      IrExpr *idx = ref_flat(l, refs[0].atom, k);
-      if (!simplex) idx = ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, idx, ir_const_i(l->A, ns)),
-                                 ir_const_i(l->A, slot));
-      IrStmt *acc = ir_stmt(l->A, IS_ACC, term->stmt->span);
-      acc->local = eta;
-      acc->index = idx;
-      acc->value = mono_value(l, m, refs[0].factor);
-      emit(l, acc);
-      close_scope(l, nb2, saved2);
-    }
-    close_scope(l, nb, saved);
+    int nb = lw_open_plates(l, term->stmt, &saved);
+    bool ok = scatter_poly(l, L, v, term->poly, eta, NULL, NULL, accfn);
+    lw_close_scope(l, nb, saved);
+    if (!ok) break;
   }
+  return eta;
+}
+
+/* The family draw of the element at state offset `first` from the natural
+ * parameters at eta offset `eoff`. */
+static IrStmt *family_draw(Lower *l, const EtaLayout *L, int eta, IrExpr *eoff, IrExpr *first,
+                           Span span) {
+  IrStmt *d = ir_stmt(l->A, IS_FAMILY, span);
+  d->field = L->k;
+  d->index = first;
+  d->local = eta;
+  d->fn = L->fam->runtime;
+  d->nargs = L->D ? 2 : 1;
+  d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+  d->args[0] = eoff;
+  if (L->D) d->args[1] = L->D;
+  if (L->work) {
+    IrExpr *wn = ir_bin(l->A, IR_ADD, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2),
+                                             ir_bin(l->A, IR_MUL, L->D, L->D)), L->D);
+    d->value = ir_scratch(l->A, lw_scratch(l, "work", wn), ir_const_i(l->A, 0));
+  }
+  return d;
+}
+
+/* Conjugate families: scatter the natural parameters of every element in
+ * one pass over the terms, then draw each free element. */
+static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
+  Sym *v = vp->var;
+  int k = lw_var_index(l, v);
+  EtaLayout L;
+  int eta = lw_scatter_eta(l, vp, terms, gibbs_acc, &L);
+  IrExpr *len = lw_var_len(l, k);
+  IrExpr *count = L.kind == 0 ? len : ir_bin(l->A, IR_IDIV, len, L.VS);
   /* draw */
   l->span = v->span;
-  int e = new_local(l, "e", IR_I64);
+  int e = lw_new_local(l, "e", IR_I64);
   IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
   f->local = e;
   f->lo = ir_const_i(l->A, 0);
-  IrExpr *K = simplex ? size_expr(l, ((IrVarDesc *)l->mod->vars.v[k])->domain_arg) : NULL;
-  IrExpr *count = simplex ? ir_bin(l->A, IR_IDIV, len, K) : len;
   f->hi = ir_bin(l->A, IR_SUB, ir_to_i(l->A, count), ir_const_i(l->A, 1));
-  emit(l, f);
+  lw_emit(l, f);
   IrExpr *E = ir_local(l->A, e, IR_I64);
-  IrExpr *first = simplex ? ir_bin(l->A, IR_MUL, E, K) : E;
+  IrExpr *first = L.kind == 0 ? E : ir_bin(l->A, IR_MUL, E, L.VS);
   IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
   c->cond = ir_free(l->A, k, first);
   vec_push(l->A, &f->body, c);
-  IrStmt *d = ir_stmt(l->A, IS_FAMILY, v->span);
-  d->field = k;
-  d->index = first;
-  d->local = eta;
-  d->fn = fam->runtime;
-  d->nargs = simplex ? 2 : 1;
-  d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
-  d->args[0] = simplex ? first : ir_bin(l->A, IR_MUL, E, ir_const_i(l->A, ns));
-  if (simplex) d->args[1] = K;
-  vec_push(l->A, &c->body, d);
+  vec_push(l->A, &c->body, family_draw(l, &L, eta, L.kind == 1 ? first : ir_bin(l->A, IR_MUL, E, L.ES),
+                                       first, v->span));
+}
+
+/* A draw from a distribution without a runtime sampler, through the family
+ * its own log density has in the drawn variable (MvNormal, Wishart, ...):
+ * the statement's term alone gives the natural parameters.  `E`: the state
+ * offset of the element the statement defines (plates bound). */
+static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E) {
+  Sym *y = st->a->sym;
+  Dist *dist = model_find_dist(l->m, st->name);
+  if (!dist || !y->type) return false;
+  Poly *p = poly_of(l, instantiate_term(l->A, st, dist));
+  Family *fam = term_family(&l->pc, p, y);
+  if (!fam || !fam->runtime) return false;
+  EtaLayout L;
+  lw_eta_layout(l, fam, k, y, &L);
+  int eta = lw_scratch(l, "eta", L.ES);
+  zero_scratch(l, eta, L.ES, st->span);
+  if (!scatter_poly(l, &L, y, p, eta, ir_const_i(l->A, 0), E, gibbs_acc)) return true;
+  lw_emit(l, family_draw(l, &L, eta, ir_const_i(l->A, 0), E, st->span));
+  return true;
 }
 
 /* Emit, for element `E` of v (the local e), the sum over the term instances
@@ -979,7 +1126,6 @@ static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *t
  * the reference positions equal to E.  Instances are found by inverting the
  * plate index where the reference is a plate loop variable (plus or minus a
  * constant); otherwise all instances are scanned with a guard. */
-typedef void (*TouchFn)(Lower *l, const Mono *m, void *ctx);
 
 static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e, int *nbound) {
   /* For each index position d of the reference: a plate loop variable of
@@ -1017,7 +1163,7 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
   *nbound = 0;
   for (int j = 0; j < loops->n; j++) {
     const Node *loop = loops->v[j];
-    int loc = new_local(l, loop->var, IR_I64);
+    int loc = lw_new_local(l, loop->var, IR_I64);
     if (assigned[j]) {
       /* index d of element e: (e / stride_d) % dim_d + 1 (just e + 1 for a vector) */
       IrExpr *idx;
@@ -1025,37 +1171,37 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
         idx = ir_bin(l->A, IR_ADD, ir_local(l->A, e, IR_I64), ir_const_i(l->A, 1 - off_of[j]));
       } else {
         IrExpr *stride = ir_const_i(l->A, 1);
-        for (int q = dpos[j] + 1; q < vd->ndim; q++) stride = ir_bin(l->A, IR_MUL, stride, size_expr(l, vd->dim[q]));
+        for (int q = dpos[j] + 1; q < vd->ndim; q++) stride = ir_bin(l->A, IR_MUL, stride, lw_size_expr(l, vd->dim[q]));
         IrExpr *q = ir_bin(l->A, IR_IDIV, ir_local(l->A, e, IR_I64), stride);
-        idx = dpos[j] == 0 ? q : ir_bin(l->A, IR_REM, q, size_expr(l, vd->dim[dpos[j]]));
+        idx = dpos[j] == 0 ? q : ir_bin(l->A, IR_REM, q, lw_size_expr(l, vd->dim[dpos[j]]));
         idx = ir_bin(l->A, IR_ADD, idx, ir_const_i(l->A, 1 - off_of[j]));
       }
       IrStmt *s = ir_stmt(l->A, IS_SET, st->span);
       s->local = loc;
       s->value = idx;
-      emit(l, s);
-      bind(l, loop->var, loc);
+      lw_emit(l, s);
+      lw_bind(l, loop->var, loc);
       (*nbound)++;
       IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
-      IrExpr *in = ir_bin(l->A, IR_AND, ir_bin(l->A, IR_LE, lower_int(l, loop->b), ir_local(l->A, loc, IR_I64)),
-                          ir_bin(l->A, IR_LE, ir_local(l->A, loc, IR_I64), lower_int(l, loop->c)));
+      IrExpr *in = ir_bin(l->A, IR_AND, ir_bin(l->A, IR_LE, lw_lower_int(l, loop->b), ir_local(l->A, loc, IR_I64)),
+                          ir_bin(l->A, IR_LE, ir_local(l->A, loc, IR_I64), lw_lower_int(l, loop->c)));
       if (loop->d) in = ir_bin(l->A, IR_AND, in, lower_cond(l, loop->d));
       g->cond = in;
-      emit(l, g);
+      lw_emit(l, g);
       l->out = &g->body;
     } else {
       IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
       f->local = loc;
-      f->lo = lower_int(l, loop->b);
-      f->hi = lower_int(l, loop->c);
-      emit(l, f);
-      bind(l, loop->var, loc);
+      f->lo = lw_lower_int(l, loop->b);
+      f->hi = lw_lower_int(l, loop->c);
+      lw_emit(l, f);
+      lw_bind(l, loop->var, loc);
       (*nbound)++;
       l->out = &f->body;
       if (loop->d) {
         IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
         g->cond = lower_cond(l, loop->d);
-        emit(l, g);
+        lw_emit(l, g);
         l->out = &g->body;
       }
     }
@@ -1063,7 +1209,7 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
   return true;
 }
 
-static void add_vref(Lower *l, const Node *ref, const Sym *v, const Atom **out, int *n, int max) {
+void lw_add_vref(Lower *l, const Node *ref, const Sym *v, const Atom **out, int *n, int max) {
   StrBuf kb = {0};
   ast_unparse(&kb, ref);
   for (int q = 0; q < *n; q++)
@@ -1073,7 +1219,7 @@ static void add_vref(Lower *l, const Node *ref, const Sym *v, const Atom **out, 
     }
   if (*n >= max) {
     sb_free(&kb);
-    fail(l, arena_printf(l->A, "a term refers to too many elements of '%s'", v->name));
+    lw_fail(l, arena_printf(l->A, "a term refers to too many elements of '%s'", v->name));
     return;
   }
   Atom *ra = arena_alloc(l->A, sizeof *ra);
@@ -1086,35 +1232,35 @@ static void add_vref(Lower *l, const Node *ref, const Sym *v, const Atom **out, 
 }
 
 /* References to v inside an AST node (indices included). */
-static void node_vrefs(Lower *l, const Node *e, const Sym *v, const Atom **out, int *n, int max) {
+void lw_node_vrefs(Lower *l, const Node *e, const Sym *v, const Atom **out, int *n, int max) {
   if (!e) return;
   if ((e->kind == N_NAME && e->sym == v) ||
       (e->kind == N_INDEX && e->a->kind == N_NAME && e->a->sym == v)) {
-    add_vref(l, e, v, out, n, max);
+    lw_add_vref(l, e, v, out, n, max);
     if (e->kind == N_NAME) return;
     /* z[t] found: look inside its indices only, not at the base name */
-    for (int i = 0; i < e->list.n; i++) node_vrefs(l, e->list.v[i], v, out, n, max);
+    for (int i = 0; i < e->list.n; i++) lw_node_vrefs(l, e->list.v[i], v, out, n, max);
     return;
   }
   if (e->kind != N_NAME) {
-    node_vrefs(l, e->a, v, out, n, max);
-    node_vrefs(l, e->b, v, out, n, max);
-    node_vrefs(l, e->c, v, out, n, max);
-    node_vrefs(l, e->d, v, out, n, max);
+    lw_node_vrefs(l, e->a, v, out, n, max);
+    lw_node_vrefs(l, e->b, v, out, n, max);
+    lw_node_vrefs(l, e->c, v, out, n, max);
+    lw_node_vrefs(l, e->d, v, out, n, max);
   }
-  for (int i = 0; i < e->list.n; i++) node_vrefs(l, e->list.v[i], v, out, n, max);
+  for (int i = 0; i < e->list.n; i++) lw_node_vrefs(l, e->list.v[i], v, out, n, max);
 }
 
 /* References to v inside an atom, recursively through function arguments. */
-static void collect_vrefs(Lower *l, const Atom *a, const Sym *v, const Atom **out, int *n, int max) {
+void lw_collect_vrefs(Lower *l, const Atom *a, const Sym *v, const Atom **out, int *n, int max) {
   if (a->kind == A_REF) {
-    if (a->ref) node_vrefs(l, a->ref, v, out, n, max);
+    if (a->ref) lw_node_vrefs(l, a->ref, v, out, n, max);
     return;
   }
   for (int i = 0; i < a->nargs; i++) {
     const Poly *p = a->args[i];
     for (int j = 0; j < p->n; j++)
-      for (int k = 0; k < p->m[j]->nf; k++) collect_vrefs(l, p->m[j]->f[k].atom, v, out, n, max);
+      for (int k = 0; k < p->m[j]->nf; k++) lw_collect_vrefs(l, p->m[j]->f[k].atom, v, out, n, max);
   }
 }
 
@@ -1152,28 +1298,30 @@ static void visit_group(Lower *l, const Term *term, const Mono **ms, int nm, con
     bool inv = invert_index(l, term->stmt, vatoms[r], k, e, &nb);
     if (!inv) {
       l->out = saved;
-      unbind(l, nb);
-      nb = open_plates(l, term->stmt, &saved);
+      lw_unbind(l, nb);
+      nb = lw_open_plates(l, term->stmt, &saved);
     }
     /* binders are shared by the group (groups of binder-free monomials,
      * or a single monomial) */
     PtrVec *saved2;
-    int nb2 = open_binders(l, ms[0]->b, ms[0]->nb, &saved2);
-    IrExpr *g = ir_bin(l->A, IR_EQ, ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
+    int nb2 = lw_open_binders(l, ms[0]->b, ms[0]->nb, &saved2);
+    IrExpr *g = ir_bin(l->A, IR_EQ, lw_ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
     for (int q = 0; q < r; q++)
-      g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
+      g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, lw_ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
     IrStmt *gs = ir_stmt(l->A, IS_IF, term->stmt->span);
     gs->cond = g;
-    emit(l, gs);
+    lw_emit(l, gs);
     PtrVec *saved3 = l->out;
     l->out = &gs->body;
     const char *save_ref = l->memo_ref;
     l->memo_ref = inv && nv == 1 ? vatoms[0]->key : NULL;
+    l->visit_key = vatoms[r]->key;
     for (int i = 0; i < nm; i++) fn(l, ms[i], ctx);
+    l->visit_key = NULL;
     l->memo_ref = save_ref;
     l->out = saved3;
-    close_scope(l, nb2, saved2);
-    unbind(l, nb);
+    lw_close_scope(l, nb2, saved2);
+    lw_unbind(l, nb);
     l->out = saved;
   }
 }
@@ -1186,11 +1334,11 @@ static const char *vref_signature(Lower *l, const Atom **vatoms, int nv) {
   return r;
 }
 
-static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn,
+void lw_for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn,
                          void *ctx) {
   for (int t = 0; t < terms->n; t++) {
     const Term *term = terms->v[t];
-    if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
+    if (!lw_term_counts(term, v) || !lw_mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
     int n = term->poly->n;
     const Mono **gm = arena_alloc(l->A, sizeof(Mono *) * (size_t)(n + 1));
@@ -1203,9 +1351,9 @@ static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *ter
        * '| rest' conditional is a density of its left-hand side only */
       const Atom *vatoms[8];
       int nv = 0;
-      if (v->rest) add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
+      if (v->rest) lw_add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
       else
-        for (int i = 0; i < m->nf; i++) collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
+        for (int i = 0; i < m->nf; i++) lw_collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
       if (nv == 0) continue; /* does not mention v */
       /* a reference whose index uses a name bound inside a function's
        * argument (log1p_exp(sum(... x[j] ...))) cannot be located per
@@ -1215,12 +1363,12 @@ static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *ter
       for (int r = 0; r < nv && !inner; r++) inner = !ref_names_in_scope(vatoms[r]->ref, term->stmt, m);
       if (inner) {
         PtrVec *saved;
-        int nb = open_plates(l, term->stmt, &saved);
+        int nb = lw_open_plates(l, term->stmt, &saved);
         PtrVec *saved2;
-        int nb2 = open_binders(l, m->b, m->nb, &saved2);
+        int nb2 = lw_open_binders(l, m->b, m->nb, &saved2);
         fn(l, m, ctx);
-        close_scope(l, nb2, saved2);
-        close_scope(l, nb, saved);
+        lw_close_scope(l, nb2, saved2);
+        lw_close_scope(l, nb, saved);
         continue;
       }
       /* the group: later binder-free monomials with the same references */
@@ -1233,9 +1381,9 @@ static void for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *ter
           if (done[mj] || o->nb) continue;
           const Atom *oa[8];
           int on = 0;
-          if (v->rest) add_vref(l, term->stmt->a, v, oa, &on, 8);
+          if (v->rest) lw_add_vref(l, term->stmt->a, v, oa, &on, 8);
           else
-            for (int i = 0; i < o->nf; i++) collect_vrefs(l, o->f[i].atom, v, oa, &on, 8);
+            for (int i = 0; i < o->nf; i++) lw_collect_vrefs(l, o->f[i].atom, v, oa, &on, 8);
           if (on == 0) continue;
           if (!sig[mj]) sig[mj] = vref_signature(l, oa, on);
           if (!strcmp(sig[mj], s0)) {
@@ -1295,15 +1443,15 @@ static void precompute_tables(Lower *l, const Sym *v, const PtrVec *terms, IrExp
   l->memo_key.n = l->memo_tab.n = l->memo_ref_of.n = 0;
   for (int t = 0; t < terms->n; t++) {
     const Term *term = terms->v[t];
-    if (!term_counts(term, v) || !mentions(term->poly, v)) continue;
+    if (!lw_term_counts(term, v) || !lw_mentions(term->poly, v)) continue;
     for (int mi = 0; mi < term->poly->n; mi++) {
       const Mono *m = term->poly->m[mi];
       if (m->nb) continue;
       const Atom *vatoms[8];
       int nv = 0;
-      if (v->rest) add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
+      if (v->rest) lw_add_vref(l, term->stmt->a, v, vatoms, &nv, 8);
       else
-        for (int i = 0; i < m->nf; i++) collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
+        for (int i = 0; i < m->nf; i++) lw_collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
       if (nv != 1) continue;
       const char *rkey = vatoms[0]->key;
       for (int i = 0; i < m->nf; i++) {
@@ -1313,13 +1461,13 @@ static void precompute_tables(Lower *l, const Sym *v, const PtrVec *terms, IrExp
         for (int q = 0; q < l->memo_key.n && !have; q++)
           have = !strcmp(l->memo_key.v[q], a->key) && !strcmp(l->memo_ref_of.v[q], rkey);
         if (have) continue;
-        int tab = scratch(l, "tab", K);
-        int kv = new_local(l, "kv", IR_I64);
+        int tab = lw_scratch(l, "tab", K);
+        int kv = lw_new_local(l, "kv", IR_I64);
         IrStmt *f = ir_stmt(l->A, IS_FOR, term->stmt->span);
         f->local = kv;
         f->lo = ir_const_i(l->A, 0);
         f->hi = ir_bin(l->A, IR_SUB, K, ir_const_i(l->A, 1));
-        emit(l, f);
+        lw_emit(l, f);
         PtrVec *saved = l->out;
         l->out = &f->body;
         l->override_key = rkey;
@@ -1327,8 +1475,8 @@ static void precompute_tables(Lower *l, const Sym *v, const PtrVec *terms, IrExp
         IrStmt *st = ir_stmt(l->A, IS_STORE, term->stmt->span);
         st->local = tab;
         st->index = ir_local(l->A, kv, IR_I64);
-        st->value = lower_atom(l, a, 1);
-        emit(l, st);
+        st->value = lw_lower_atom(l, a, 1);
+        lw_emit(l, st);
         l->override_key = NULL;
         l->out = saved;
         vec_push(l->A, &l->memo_key, (void *)a->key);
@@ -1339,16 +1487,13 @@ static void precompute_tables(Lower *l, const Sym *v, const PtrVec *terms, IrExp
   }
 }
 
-typedef struct AccCtx {
-  int acc;  /* local: log density accumulator */
-} AccCtx;
 
 static void acc_logdens(Lower *l, const Mono *m, void *vctx) {
   AccCtx *c = vctx;
   IrStmt *s = ir_stmt(l->A, IS_SET, l->span);
   s->local = c->acc;
-  s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, c->acc, IR_F64), mono_value(l, m, -1));
-  emit(l, s);
+  s->value = ir_bin(l->A, IR_ADD, ir_local(l->A, c->acc, IR_F64), lw_mono_value(l, m, -1));
+  lw_emit(l, s);
 }
 
 typedef struct ValueMap {
@@ -1368,30 +1513,30 @@ static IrExpr *enum_value(Lower *l, int kv, void *vctx) {
 /* Enumerate a finite discrete element: log weight of each value. */
 static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   Sym *v = vp->var;
-  int k = var_index(l, v);
+  int k = lw_var_index(l, v);
   const IrVarDesc *vd = l->mod->vars.v[k];
   IrExpr *K;
   long long offset;
   if (vd->domain == LD_CAT) {
-    K = size_expr(l, vd->domain_arg);
+    K = lw_size_expr(l, vd->domain_arg);
     offset = 1;
   } else {
     K = ir_const_i(l->A, 2);
     offset = vd->domain == LD_SPIN ? -1 : 0;
   }
-  int w = scratch(l, "w", K);
+  int w = lw_scratch(l, "w", K);
   ValueMap vm = {vd->domain, offset};
   precompute_tables(l, v, terms, K, enum_value, &vm);
   PtrVec *cbody;
-  int e = free_elements(l, v->span, k, &cbody);
+  int e = lw_free_elements(l, v->span, k, &cbody);
   PtrVec *saved = l->out;
   l->out = cbody;
-  int kv = new_local(l, "kv", IR_I64);
+  int kv = lw_new_local(l, "kv", IR_I64);
   IrStmt *kf = ir_stmt(l->A, IS_FOR, v->span);
   kf->local = kv;
   kf->lo = ir_const_i(l->A, 0);
   kf->hi = ir_bin(l->A, IR_SUB, K, ir_const_i(l->A, 1));
-  emit(l, kf);
+  lw_emit(l, kf);
   PtrVec *saved2 = l->out;
   l->out = &kf->body;
   /* set the element to the value */
@@ -1402,20 +1547,20 @@ static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   if (vd->domain == LD_SPIN) val = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2), val), ir_const_i(l->A, 1));
   else if (offset) val = ir_bin(l->A, IR_ADD, val, ir_const_i(l->A, offset));
   set->value = val;
-  emit(l, set);
-  AccCtx ctx = {new_local(l, "lw", IR_F64)};
+  lw_emit(l, set);
+  AccCtx ctx = {lw_new_local(l, "lw", IR_F64), 0, 0, NULL};
   IrStmt *z = ir_stmt(l->A, IS_SET, v->span);
   z->local = ctx.acc;
   z->value = ir_const_f(l->A, 0);
-  emit(l, z);
+  lw_emit(l, z);
   l->memo_kv = kv;
-  for_touching(l, v, k, e, terms, acc_logdens, &ctx);
+  lw_for_touching(l, v, k, e, terms, acc_logdens, &ctx);
   l->memo_kv = -1;
   IrStmt *st = ir_stmt(l->A, IS_STORE, v->span);
   st->local = w;
   st->index = ir_local(l->A, kv, IR_I64);
   st->value = ir_local(l->A, ctx.acc, IR_F64);
-  emit(l, st);
+  lw_emit(l, st);
   l->out = saved2;
   IrStmt *d = ir_stmt(l->A, IS_CATDRAW, v->span);
   d->field = k;
@@ -1425,29 +1570,30 @@ static void lower_enumerate(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   d->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
   d->args[0] = K;
   d->args[1] = ir_const_i(l->A, offset);
-  emit(l, d);
+  lw_emit(l, d);
   if (vd->domain == LD_SPIN) { /* the draw gives -1 or 0 for kv = 0, 1: map to -1, +1 */
     IrStmt *fx = ir_stmt(l->A, IS_STORE, v->span);
     fx->field = k;
     fx->index = ir_local(l->A, e, IR_I64);
     fx->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_i(l->A, 2),
-                                            ir_bin(l->A, IR_ADD, load_var(l, k, ir_local(l->A, e, IR_I64)), ir_const_i(l->A, 1))),
+                                            ir_bin(l->A, IR_ADD, lw_load_var(l, k, ir_local(l->A, e, IR_I64)), ir_const_i(l->A, 1))),
                        ir_const_i(l->A, 1));
-    emit(l, fx);
+    lw_emit(l, fx);
   }
   l->out = saved;
 }
 
 /* A generated function logp_<v>(e, x): the log density of the terms that
  * touch element e of v, with v[e] set to x (left so on return). */
-static IrFunc *make_logp_func(Lower *l, Sym *v, const PtrVec *terms) {
-  int k = var_index(l, v);
+IrFunc *lw_touch_func(Lower *l, const char *name, Sym *v, const PtrVec *terms, TouchFn fn,
+                      AccCtx *ctx) {
+  int k = lw_var_index(l, v);
   IrFunc *sweep = l->fn;
   PtrVec *sweep_out = l->out;
   PtrVec bn = l->bind_name, bl = l->bind_local;
   /* the log density function */
   IrFunc *lf = arena_alloc(l->A, sizeof *lf);
-  lf->name = arena_printf(l->A, "logp_%s", v->name);
+  lf->name = name;
   lf->ret = IR_F64;
   vec_push(l->A, &l->mod->funcs, lf);
   l->fn = lf;
@@ -1461,16 +1607,18 @@ static IrFunc *make_logp_func(Lower *l, Sym *v, const PtrVec *terms) {
   set->field = k;
   set->index = ir_local(l->A, pe, IR_I64);
   set->value = ir_local(l->A, px, IR_F64);
-  emit(l, set);
-  AccCtx ctx = {new_local(l, "lp", IR_F64)};
+  lw_emit(l, set);
+  ctx->acc = lw_new_local(l, "lp", IR_F64);
+  ctx->e = pe;
+  ctx->x = px;
   IrStmt *z = ir_stmt(l->A, IS_SET, v->span);
-  z->local = ctx.acc;
+  z->local = ctx->acc;
   z->value = ir_const_f(l->A, 0);
-  emit(l, z);
-  for_touching(l, v, k, pe, terms, acc_logdens, &ctx);
+  lw_emit(l, z);
+  lw_for_touching(l, v, k, pe, terms, fn, ctx);
   IrStmt *r = ir_stmt(l->A, IS_RETURN, v->span);
-  r->value = ir_local(l->A, ctx.acc, IR_F64);
-  emit(l, r);
+  r->value = ir_local(l->A, ctx->acc, IR_F64);
+  lw_emit(l, r);
   /* back to the sweep */
   l->fn = sweep;
   l->out = sweep_out;
@@ -1482,10 +1630,11 @@ static IrFunc *make_logp_func(Lower *l, Sym *v, const PtrVec *terms) {
 /* Slice: a log-density function of one element, and the draw. */
 static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int aux) {
   Sym *v = vp->var;
-  int k = var_index(l, v);
-  IrFunc *lf = make_logp_func(l, v, terms);
+  int k = lw_var_index(l, v);
+  AccCtx ctx = {0};
+  IrFunc *lf = lw_touch_func(l, arena_printf(l->A, "logp_%s", v->name), v, terms, acc_logdens, &ctx);
   PtrVec *cbody;
-  int e = free_elements(l, v->span, k, &cbody);
+  int e = lw_free_elements(l, v->span, k, &cbody);
   IrStmt *d = ir_stmt(l->A, IS_SLICE, v->span);
   d->field = k;
   d->index = ir_local(l->A, e, IR_I64);
@@ -1501,7 +1650,7 @@ static void lower_slice(Lower *l, const VarPlan *vp, const PtrVec *terms, int au
 
 /* Hidden per-element state for slice sampling: 4 doubles per element. */
 static int add_aux(Lower *l, const Sym *v) {
-  int k = var_index(l, v);
+  int k = lw_var_index(l, v);
   const IrVarDesc *vd = l->mod->vars.v[k];
   IrVarDesc *a = arena_alloc(l->A, sizeof *a);
   a->name = arena_printf(l->A, "__slice_%s", v->name);
@@ -1509,7 +1658,7 @@ static int add_aux(Lower *l, const Sym *v) {
   a->domain = LD_REAL;
   a->ndim = vd->ndim + 1;
   for (int d = 0; d < vd->ndim; d++) a->dim[d] = vd->dim[d];
-  a->dim[vd->ndim] = add_size(l, "4", -1, 0, 4);
+  a->dim[vd->ndim] = lw_add_size(l, "4", -1, 0, 4);
   a->domain_arg = -1;
   vec_push(l->A, &l->mod->vars, a);
   /* not an IR field: only the backend's slice call touches it, by index */
@@ -1524,40 +1673,15 @@ static int add_aux(Lower *l, const Sym *v) {
  * parameters exactly: eta1 = (f(1) - f(-1)) / 2, eta2 = (f(1) + f(-1)) / 2 - f(0). */
 static void lower_coupled_normal(Lower *l, const VarPlan *vp, const PtrVec *terms) {
   Sym *v = vp->var;
-  int k = var_index(l, v);
-  IrFunc *lf = make_logp_func(l, v, terms);
-  int eta = scratch(l, "eta", ir_const_i(l->A, 2));
+  int k = lw_var_index(l, v);
+  AccCtx ctx = {0};
+  IrFunc *lf = lw_touch_func(l, arena_printf(l->A, "logp_%s", v->name), v, terms, acc_logdens, &ctx);
+  int eta = lw_scratch(l, "eta", ir_const_i(l->A, 2));
   PtrVec *cbody;
-  int e = free_elements(l, v->span, k, &cbody);
+  int e = lw_free_elements(l, v->span, k, &cbody);
   PtrVec *saved = l->out;
   l->out = cbody;
-  int fx[3];
-  static const double at[3] = {-1.0, 0.0, 1.0};
-  for (int i = 0; i < 3; i++) {
-    fx[i] = new_local(l, "f", IR_F64);
-    IrExpr *call = ir_call(l->A, lf->name, 0, NULL);
-    call->op = IR_KCALL;
-    call->nargs = 2;
-    call->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
-    call->args[0] = ir_local(l->A, e, IR_I64);
-    call->args[1] = ir_const_f(l->A, at[i]);
-    IrStmt *s = ir_stmt(l->A, IS_SET, v->span);
-    s->local = fx[i];
-    s->value = call;
-    emit(l, s);
-  }
-  IrExpr *fm = ir_local(l->A, fx[0], IR_F64), *f0 = ir_local(l->A, fx[1], IR_F64),
-         *f1 = ir_local(l->A, fx[2], IR_F64);
-  IrStmt *s1 = ir_stmt(l->A, IS_STORE, v->span);
-  s1->local = eta;
-  s1->index = ir_const_i(l->A, 0);
-  s1->value = ir_bin(l->A, IR_MUL, ir_const_f(l->A, 0.5), ir_bin(l->A, IR_SUB, f1, fm));
-  emit(l, s1);
-  IrStmt *s2 = ir_stmt(l->A, IS_STORE, v->span);
-  s2->local = eta;
-  s2->index = ir_const_i(l->A, 1);
-  s2->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_f(l->A, 0.5), ir_bin(l->A, IR_ADD, f1, fm)), f0);
-  emit(l, s2);
+  lw_quadratic_eta(l, lf, e, eta, v->span);
   IrStmt *d = ir_stmt(l->A, IS_FAMILY, v->span);
   d->field = k;
   d->index = ir_local(l->A, e, IR_I64);
@@ -1566,14 +1690,44 @@ static void lower_coupled_normal(Lower *l, const VarPlan *vp, const PtrVec *term
   d->nargs = 1;
   d->args = arena_alloc(l->A, sizeof(IrExpr *));
   d->args[0] = ir_const_i(l->A, 0);
-  emit(l, d);
+  lw_emit(l, d);
   l->out = saved;
 }
 
+void lw_quadratic_eta(Lower *l, const IrFunc *lf, int e, int eta, Span span) {
+  int fx[3];
+  static const double at[3] = {-1.0, 0.0, 1.0};
+  for (int i = 0; i < 3; i++) {
+    fx[i] = lw_new_local(l, "f", IR_F64);
+    IrExpr *call = ir_call(l->A, lf->name, 0, NULL);
+    call->op = IR_KCALL;
+    call->nargs = 2;
+    call->args = arena_alloc(l->A, sizeof(IrExpr *) * 2);
+    call->args[0] = ir_local(l->A, e, IR_I64);
+    call->args[1] = ir_const_f(l->A, at[i]);
+    IrStmt *s = ir_stmt(l->A, IS_SET, span);
+    s->local = fx[i];
+    s->value = call;
+    lw_emit(l, s);
+  }
+  IrExpr *fm = ir_local(l->A, fx[0], IR_F64), *f0 = ir_local(l->A, fx[1], IR_F64),
+         *f1 = ir_local(l->A, fx[2], IR_F64);
+  IrStmt *s1 = ir_stmt(l->A, IS_STORE, span);
+  s1->local = eta;
+  s1->index = ir_const_i(l->A, 0);
+  s1->value = ir_bin(l->A, IR_MUL, ir_const_f(l->A, 0.5), ir_bin(l->A, IR_SUB, f1, fm));
+  lw_emit(l, s1);
+  IrStmt *s2 = ir_stmt(l->A, IS_STORE, span);
+  s2->local = eta;
+  s2->index = ir_const_i(l->A, 1);
+  s2->value = ir_bin(l->A, IR_SUB, ir_bin(l->A, IR_MUL, ir_const_f(l->A, 0.5), ir_bin(l->A, IR_ADD, f1, fm)), f0);
+  lw_emit(l, s2);
+}
+
 static void lower_unsupported(Lower *l, const Sym *v, const char *why) {
-  int k = var_index(l, v);
+  int k = lw_var_index(l, v);
   PtrVec *cbody;
-  free_elements(l, v->span, k, &cbody);
+  lw_free_elements(l, v->span, k, &cbody);
   IrStmt *x = ir_stmt(l->A, IS_FAIL, v->span);
   x->fn = arena_printf(l->A, "'%s' is not given in full by the data, and lvmc cannot sample it yet: %s",
                        v->name, why);
@@ -1581,7 +1735,7 @@ static void lower_unsupported(Lower *l, const Sym *v, const char *why) {
 }
 
 static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
-  new_func(l, "sweep", IR_I64);
+  lw_new_func(l, "sweep", IR_I64);
   for (int i = 0; i < l->plan->vars.n; i++) {
     const VarPlan *vp = l->plan->vars.v[i];
     l->span = vp->var->span;
@@ -1590,7 +1744,7 @@ static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
       const char *rt = vp->family->runtime;
       bool scalar_family = rt && (!strcmp(rt, "normal") || !strcmp(rt, "gamma") ||
                                   !strcmp(rt, "invgamma") || !strcmp(rt, "beta"));
-      bool dirichlet = rt && !strcmp(rt, "dirichlet");
+      bool dirichlet = rt && (!strcmp(rt, "dirichlet") || !strcmp(rt, "mvnormal") || !strcmp(rt, "wishart"));
       if (vp->coupled && rt && !strcmp(rt, "normal") && vp->var->type->nstruct == 0) {
         lower_coupled_normal(l, vp, terms);
       } else if (vp->coupled) {
@@ -1604,11 +1758,11 @@ static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
     }
     case UPD_ENUMERATE: lower_enumerate(l, vp, terms); break;
     case UPD_SLICE: {
-      if (vp->var->type->nstruct > 0) {
-        lower_unsupported(l, vp->var, "slice updates of vector elements are not generated yet");
+      if (vp->var->type->nstruct > 0 && vp->var->type->dom != D_VEC) {
+        lower_unsupported(l, vp->var, "slice updates of simplex or matrix elements are not generated yet");
         break;
       }
-      lower_slice(l, vp, terms, l->aux_of[var_index(l, vp->var)]);
+      lower_slice(l, vp, terms, l->aux_of[lw_var_index(l, vp->var)]);
       break;
     }
     default:
@@ -1616,10 +1770,10 @@ static void lower_sweep(Lower *l, const PtrVec *terms, const PtrVec *order) {
       break;
     }
   }
-  lower_deterministic(l, order);
+  lw_lower_deterministic(l, order);
   IrStmt *r = ir_stmt(l->A, IS_RETURN, NO_SPAN);
   r->value = ir_const_i(l->A, 0);
-  emit(l, r);
+  lw_emit(l, r);
 }
 
 IrModule *lower_model(Compilation *c, Plan *plan) {
@@ -1642,14 +1796,15 @@ IrModule *lower_model(Compilation *c, Plan *plan) {
   for (int i = 0; i < l.nsyms; i++) l.aux_of[i] = -1;
   for (int i = 0; i < plan->vars.n; i++) {
     VarPlan *vp = plan->vars.v[i];
-    if (vp->kind == UPD_SLICE) l.aux_of[var_index(&l, vp->var)] = add_aux(&l, vp->var);
+    if (vp->kind == UPD_SLICE) l.aux_of[lw_var_index(&l, vp->var)] = add_aux(&l, vp->var);
   }
-  PtrVec terms = collect_terms(&l);
-  PtrVec order = statement_order(&l);
+  PtrVec terms = lw_collect_terms(&l);
+  PtrVec order = lw_statement_order(&l);
   lower_log_joint(&l, &terms);
   lower_prior(&l, "init", false, &order);
   lower_prior(&l, "simulate", true, &order);
   lower_sweep(&l, &terms, &order);
+  if (l.ok) lower_vi(&l, &terms, &order);
   if (!l.ok) return NULL;
   return l.mod;
 }

@@ -77,6 +77,10 @@ bool is_ref_to(const Atom *a, const Sym *v);
 const Atom *poly_single_ref(const Poly *p, const Sym *v);
 bool poly_one_minus_ref(const Poly *p, const Sym *v);
 unsigned family_stats(const Family *fam);
+/* The family of v in one term alone (its statistics matched against the
+ * declared families), or NULL when the term is not of exponential-family
+ * form in v: used to draw from a distribution through its family. */
+Family *term_family(PolyCtx *c, const Poly *p, const Sym *v);
 void poly_pretty(StrBuf *b, const Poly *p);
 /* Sum like monomials (equal factors and binders, in any order) and drop
  * zero ones; the factors of each monomial end up sorted by key. */

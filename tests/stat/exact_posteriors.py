@@ -192,6 +192,55 @@ if ch:
     for t in (0, 2, 5):
         expect("kalman_small", ch, f"x.{t + 1}", mean[t], cov[t][t])
 
+def inv2(a):
+    det = a[0][0] * a[1][1] - a[0][1] * a[1][0]
+    return [[a[1][1] / det, -a[0][1] / det], [-a[1][0] / det, a[0][0] / det]]
+
+
+# multivariate normal mean with known precision L (MvNormal family):
+# precision I + N L, mean (I + N L)^-1 L sum x
+ch = run("mvn_known_prec")
+if ch:
+    L = [[2.0, 0.6], [0.6, 1.0]]
+    xs = [[0.5, 1.2], [1.1, 0.4], [-0.3, 0.8], [0.9, 1.6]]
+    P = [[(i == j) + len(xs) * L[i][j] for j in range(2)] for i in range(2)]
+    C = inv2(P)
+    sx = [sum(x[i] for x in xs) for i in range(2)]
+    b = [sum(L[i][j] * sx[j] for j in range(2)) for i in range(2)]
+    mean = [sum(C[i][j] * b[j] for j in range(2)) for i in range(2)]
+    for i in range(2):
+        expect("mvn_known_prec", ch, f"m.{i + 1}", mean[i], C[i][i])
+    m, se = mean_mcse(ch, lambda c: [u * v for u, v in zip(c["m.1"], c["m.2"])])
+    ex = C[0][1] + mean[0] * mean[1]
+    check("mvn_known_prec E[m1 m2]", abs(m - ex) < 4 * se, f"got {m:.5f} +- {se:.3g}, exact {ex:.5f}")
+
+# Wishart precision with known mean (Wishart family): Wishart(nu0 + N, S),
+# S = (I + sum (x - mu)(x - mu)')^-1; E = nu S, Var_ij = nu (S_ij^2 + S_ii S_jj)
+ch = run("wishart_known_mean")
+if ch:
+    mu = [0.2, -0.1]
+    xs = [[0.5, 1.2], [1.1, 0.4], [-0.3, 0.8], [0.9, 1.6], [0.0, -0.7]]
+    A = [[(i == j) + sum((x[i] - mu[i]) * (x[j] - mu[j]) for x in xs) for j in range(2)] for i in range(2)]
+    S = inv2(A)
+    nu = 4 + len(xs)
+    for i, j in ((0, 0), (0, 1), (1, 1)):
+        expect("wishart_known_mean", ch, f"Lambda.{i + 1}.{j + 1}", nu * S[i][j],
+               nu * (S[i][j] ** 2 + S[i][i] * S[j][j]))
+
+# a linear predictor X[n] * beta makes a vector coefficient multivariate
+# normal: precision I + X'X / s^2, mean P^-1 X'y / s^2
+ch = run("blr")
+if ch:
+    X = [[1, 0.3], [1, -1.2], [1, 0.8], [1, 2.0], [1, -0.4], [1, 1.1]]
+    y = [1.1, -0.9, 1.6, 2.9, 0.2, 2.0]
+    s2 = 0.25
+    P = [[(i == j) + sum(r[i] * r[j] for r in X) / s2 for j in range(2)] for i in range(2)]
+    C = inv2(P)
+    b = [sum(r[i] * v for r, v in zip(X, y)) / s2 for i in range(2)]
+    mean = [sum(C[i][j] * b[j] for j in range(2)) for i in range(2)]
+    for i in range(2):
+        expect("blr", ch, f"beta.{i + 1}", mean[i], C[i][i])
+
 # pumps (BUGS Examples vol. 1): the published posterior means are Monte
 # Carlo estimates themselves (WinBUGS, 10,000 iterations); their error is
 # taken as 0.005 and combined with ours

@@ -33,6 +33,9 @@ CASES = {
     "slice_shape": [("alpha", ["alpha"])],
     "invgamma": [("v", ["v"])],
     "chain": [("x.2", ["x"]), ("x.4", ["x"])],
+    "mvn_wishart": [("m.1", ["m", "Lambda"]), ("Lambda.1.2", ["m", "Lambda"]),
+                    ("Lambda.2.2", ["m", "Lambda"])],
+    "logistic_vec": [("beta.1", ["beta"]), ("beta.2", ["beta"])],
 }
 
 

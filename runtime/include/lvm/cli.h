@@ -78,7 +78,8 @@ enum {
   LVM_OPT_MAX_ITER = 1u << 12,
   LVM_OPT_RESTARTS = 1u << 13,
   LVM_OPT_TRACE = 1u << 14,
-  LVM_OPT_EXCLUDE = 1u << 15
+  LVM_OPT_EXCLUDE = 1u << 15,
+  LVM_OPT_CHECK_GRAD = 1u << 16
 };
 
 /* The parsed command line.  Strings point into argv. */
@@ -102,10 +103,10 @@ typedef struct lvm_cli {
   int threads;          /* --threads N, default min(chains, processors) */
   int quiet;            /* --quiet: no progress output */
   /* Method-specific (vi, learn, infer): */
-  double tol;           /* --tol X, default 1e-6 (relative change) */
+  double tol;           /* --tol X, default 1e-8 for vi, else 1e-6 (relative change) */
   long max_iter;        /* --max-iter N, default 1000 */
   int restarts;         /* --restarts N, default 1 */
-  int trace;            /* --trace: print the objective every iteration */
+  int trace;            /* --trace FILE given: the objective every iteration to FILE */
   unsigned given;       /* LVM_OPT_* bits of the options given */
   int help;             /* --help was given and printed: exit with 0 */
   char **args;          /* positional arguments (summary: the files) */
@@ -113,6 +114,8 @@ typedef struct lvm_cli {
   /* Settings for the CSV comments (lvm_cli_settings). */
   lvm_kv *settings;
   size_t n_settings;
+  const char *trace_file; /* --trace FILE (vi: CSV restart,iteration,elbo) */
+  int check_grad;       /* vi --check-grad: finite-difference check of the optimum */
 } lvm_cli;
 
 lvm_cli *lvm_cli_alloc(void);

@@ -20,10 +20,13 @@
  * columns as integers, non-finite values as `inf`, `-inf`, `nan` (as
  * CmdStan writes them).
  *
- * Durability: the file is unbuffered and each row (and each comment line)
- * is one write of a complete line, so a run killed at any moment leaves a
- * valid file holding the draws so far.  (Unlike lvm/jsonout.h there is no
- * temporary file: partial results are the point.)
+ * Durability: every write(2) holds complete lines only, so a run killed at
+ * any moment leaves a valid file.  Rows are collected and written together
+ * when 64 KiB have accumulated or a quarter of a second has passed since the
+ * last write (and before any comment line, and at close), so a killed run
+ * keeps the draws up to about 0.25 s before it stopped; one write per row
+ * cost more than the sweeps of small models.  (Unlike lvm/jsonout.h there
+ * is no temporary file: partial results are the point.)
  */
 #ifndef LVM_CSV_H
 #define LVM_CSV_H
@@ -84,7 +87,7 @@ lvm_status lvm_csv_comment(lvm_csv *w, const char *fmt, ...)
     ;
 /* The header line; fixes the number of columns and which hold integers. */
 lvm_status lvm_csv_header(lvm_csv *w, const lvm_csv_names *names);
-/* One row of names->n values, written with one write of the whole line. */
+/* One row of names->n values (written with the pending rows, see above). */
 lvm_status lvm_csv_row(lvm_csv *w, const double *values);
 /* CmdStan's trailing block:
  *   #

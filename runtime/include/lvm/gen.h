@@ -18,6 +18,7 @@
 #include "lvm/model.h"
 #include "lvm/rng.h"
 #include "lvm/vars.h"
+#include "lvm/vi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +30,10 @@ double *lvm_gen_scratch(lvm_vars *st, int id, size_t n);
 /* Record "WHERE: WHAT (runtime reason)" as the state's last error; returns
  * status. */
 int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status);
+
+/* log det of the symmetric positive-definite n x n matrix at A (row-major),
+ * by Cholesky; NaN if it is not positive definite (or n < 1). */
+double lvm_gen_log_det(const double *A, int64_t n);
 
 /* A generated scalar log density: logp(st, element, x). */
 typedef double (*lvm_gen_logp)(lvm_vars *st, int64_t e, double x);
@@ -43,9 +48,9 @@ int lvm_gen_slice(lvm_vars *st, lvm_rng *r, int warmup, int kind, double *ss, lv
 /* What a compiled model provides.  `vars` comes first: a state's desc
  * points at it, which is how the runtime finds the kernels.  Kernels
  * return 0 or a status (after lvm_gen_fail).  Fields may be added at the
- * end (more kernels, e.g. variational inference); every field after
- * `simulate` is optional and NULL when the model does not provide it, so
- * generators list the fields they know and leave the rest zero. */
+ * end (more kernels); every field after `simulate` is optional and zero
+ * when the model does not provide it, so generators list the fields they
+ * know and leave the rest zero. */
 typedef struct lvm_gen_model {
   lvm_vars_desc vars;
   const char *source;                       /* the .lvm file ("source = ...") */
@@ -53,10 +58,22 @@ typedef struct lvm_gen_model {
   int (*sweep)(lvm_vars *st, lvm_rng *r, int warmup);
   double (*log_joint)(lvm_vars *st);
   int (*simulate)(lvm_vars *st, lvm_rng *r); /* prior draws of everything not fixed */
+  /* Optional: CAVI (lvm/vi.h, the lvm_vi_model fields of the same names).
+   * All zero: built without CAVI.  Only vi_unsupported set: the compiler
+   * found no CAVI for the model, and says why.  Otherwise the three kernels
+   * and the factor table (NULL when there are no factors). */
+  int (*vi_local)(lvm_vars *st, lvm_rng *r);
+  int (*vi_sweep)(lvm_vars *st, lvm_rng *r);
+  double (*vi_expect)(lvm_vars *st);
+  const lvm_vi_factor *vi_factors;
+  const char *vi_unsupported;
+  int n_vi_factors;
 } lvm_gen_model;
 
-/* The lvm_model of a generated model (its functions are the runtime's). */
-lvm_model lvm_gen_record(const lvm_gen_model *g);
+/* The lvm_model of a generated model (its functions are the runtime's).
+ * `vi` is storage for its CAVI part, which the record points at (NULL
+ * when g has none): it must live as long as the record. */
+lvm_model lvm_gen_record(const lvm_gen_model *g, lvm_vi_model *vi);
 /* lvm_model_main / lvm_model_run of lvm_gen_record(g). */
 int lvm_gen_main(const lvm_gen_model *g, int argc, char **argv);
 int lvm_gen_run(const lvm_gen_model *g, int argc, char **argv, FILE *out, FILE *err);

@@ -12,7 +12,9 @@
  *                --seed N --threads N --init FILE --out gmm_draws.csv --quiet]
  *   gmm simulate [--data d.json] [--seed N] [--out gmm_sim.json]
  *   gmm summary  gmm_draws_*.csv
- *   gmm vi | learn | infer    (not available yet: exit 1 with a message)
+ *   gmm vi       --data d.json [--tol 1e-8 --max-iter N --restarts R --seed N
+ *                --trace elbo.csv --out gmm_vi.json]      (lvm/vi.h)
+ *   gmm learn | infer    (not available yet: exit 1 with a message)
  *
  * Contract for the model functions.  A state is `state_size` bytes,
  * zero-filled by the runtime (calloc).  `setup` is called once, on the base
@@ -79,6 +81,8 @@ typedef struct lvm_model {
    * (sample --exclude NAME); non-zero if the model has no such variable.
    * Called on the base state before clone, so chains inherit it. */
   int (*exclude)(void *state, const char *name);
+  /* Optional (may be NULL): CAVI (lvm/vi.h); the state is an lvm_vars. */
+  const struct lvm_vi_model *vi;
   /* Optional, for models described by data rather than by functions
    * (lvm/gen.h): when setup_ctx is set it is called instead of setup, with
    * `ctx` as its first argument. */

@@ -33,6 +33,9 @@ double lvm_lfactorial(double n);
 /* log multivariate gamma: log Gamma_D(x) = D(D-1)/4 log pi
  *   + sum_{j=1..D} lgamma(x + (1 - j)/2), for x > (D-1)/2. */
 double lvm_lmgamma(int D, double x);
+/* The same with D as a double (an integer value; NaN otherwise): the form
+ * generated code calls, where every argument is a double. */
+double lvm_lmgamma_d(double D, double x);
 
 /* ---- Logistic / log-space arithmetic ----------------------------------- */
 

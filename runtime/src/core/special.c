@@ -187,6 +187,11 @@ double lvm_lmgamma(int D, double x) {
   return r;
 }
 
+double lvm_lmgamma_d(double D, double x) {
+  if (!(D >= 1 && D <= 1e6) || D != floor(D)) return NAN;
+  return lvm_lmgamma((int)D, x);
+}
+
 /* ---- Logistic / log-space arithmetic ----------------------------------- */
 
 double lvm_log1pexp(double x) {

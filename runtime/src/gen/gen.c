@@ -1,6 +1,9 @@
 /* Support for generated code (see lvm/gen.h). */
 #include "lvm/gen.h"
+#include "lvm/linalg.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,18 @@ double *lvm_gen_scratch(lvm_vars *st, int id, size_t n) {
 int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status) {
   snprintf(st->error, sizeof st->error, "%s: %s (%s)", where, what, lvm_strerror(status));
   return status;
+}
+
+double lvm_gen_log_det(const double *A, int64_t n) {
+  if (n < 1) return NAN;
+  double small[64];
+  size_t nn = (size_t)n * (size_t)n;
+  double *L = nn <= 64 ? small : malloc(sizeof(double) * nn);
+  if (!L) return NAN;
+  memcpy(L, A, sizeof(double) * nn);
+  double r = lvm_linalg_cholesky(L, (size_t)n) == LVM_OK ? lvm_linalg_cholesky_logdet(L, (size_t)n) : NAN;
+  if (L != small) free(L);
+  return r;
 }
 
 /* ---- Slice updates ----------------------------------------------------- */
@@ -101,7 +116,18 @@ static int gen_simulate(void *s, lvm_rng *r, lvm_data *out) {
 static const char *gen_last_error(const void *s) { return ((const lvm_vars *)s)->error; }
 static int gen_exclude(void *s, const char *name) { return lvm_vars_exclude((lvm_vars *)s, name); }
 
-lvm_model lvm_gen_record(const lvm_gen_model *g) {
+lvm_model lvm_gen_record(const lvm_gen_model *g, lvm_vi_model *vi) {
+  bool has_vi = g->vi_sweep || g->vi_unsupported;
+  if (has_vi) {
+    *vi = (lvm_vi_model){
+        .n_factors = g->n_vi_factors,
+        .factors = g->vi_factors,
+        .unsupported = g->vi_unsupported,
+        .local = g->vi_local,
+        .sweep = g->vi_sweep,
+        .expect = g->vi_expect,
+    };
+  }
   lvm_model m = {
       .name = g->vars.model,
       .source = g->source,
@@ -119,12 +145,14 @@ lvm_model lvm_gen_record(const lvm_gen_model *g) {
       .exclude = gen_exclude,
       .ctx = g,
       .setup_ctx = gen_setup,
+      .vi = has_vi ? vi : NULL,
   };
   return m;
 }
 
 int lvm_gen_run(const lvm_gen_model *g, int argc, char **argv, FILE *out, FILE *err) {
-  lvm_model m = lvm_gen_record(g);
+  lvm_vi_model vi;
+  lvm_model m = lvm_gen_record(g, &vi);
   return lvm_model_run(&m, argc, argv, out, err);
 }
 

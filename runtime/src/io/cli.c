@@ -74,13 +74,15 @@ static const optdef options[] = {
     {"exclude", 1, LVM_OPT_EXCLUDE, CMD(LVM_CMD_SAMPLE), "NAME",
      "leave variable NAME out of the output (repeatable), e.g. a large latent array"},
     {"tol", 1, LVM_OPT_TOL, ITERATIVE_CMDS, "X",
-     "convergence tolerance (relative change; default 1e-6)"},
+     "convergence tolerance (relative change; default 1e-8 for vi, 1e-6 otherwise)"},
     {"max-iter", 1, LVM_OPT_MAX_ITER, ITERATIVE_CMDS, "N",
      "maximum number of iterations (default 1000)"},
     {"restarts", 1, LVM_OPT_RESTARTS, ITERATIVE_CMDS, "N",
      "independent restarts; the best is kept (default 1)"},
-    {"trace", 0, LVM_OPT_TRACE, ITERATIVE_CMDS, NULL,
-     "print the objective at every iteration"},
+    {"trace", 1, LVM_OPT_TRACE, ITERATIVE_CMDS, "FILE",
+     "write the objective at every iteration to FILE (CSV)"},
+    {"check-grad", 0, LVM_OPT_CHECK_GRAD, CMD(LVM_CMD_VI), NULL,
+     "after convergence, check by finite differences that the ELBO's gradient vanishes (slow; tests)"},
     {"help", 0, 0, MODEL_CMDS, NULL, "this help"},
 };
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
@@ -270,7 +272,11 @@ static lvm_status apply_option(pctx *x, const optdef *o, const char *arg) {
     return LVM_OK;
   }
   case LVM_OPT_QUIET: c->quiet = 1; return LVM_OK;
-  case LVM_OPT_TRACE: c->trace = 1; return LVM_OK;
+  case LVM_OPT_TRACE:
+    c->trace = 1;
+    c->trace_file = arg;
+    return LVM_OK;
+  case LVM_OPT_CHECK_GRAD: c->check_grad = 1; return LVM_OK;
   }
   return LVM_OK;
 }
@@ -338,6 +344,7 @@ static lvm_status build_settings(lvm_cli *c) {
   if (takes(c, LVM_OPT_TOL)) ADD("tol", "%g", c->tol);
   if (takes(c, LVM_OPT_MAX_ITER)) ADD("max_iter", "%ld", c->max_iter);
   if (takes(c, LVM_OPT_RESTARTS)) ADD("restarts", "%d", c->restarts);
+  if (takes(c, LVM_OPT_TRACE)) ADD("trace", "%s", c->trace_file ? c->trace_file : "(none)");
   if (takes(c, LVM_OPT_THREADS)) ADD("threads", "%d", c->threads);
   if (takes(c, LVM_OPT_OUT)) ADD("out", "%s", c->out ? c->out : "(default)");
 #undef ADD
@@ -478,6 +485,7 @@ lvm_status lvm_cli_parse(lvm_cli *c, const char *model, int argc, char **argv,
   }
   if (optind < sub_argc)
     return usage_error(&x, "unexpected argument '%s'", sub_argv[optind]);
+  if (c->command == LVM_CMD_VI && !(c->given & LVM_OPT_TOL)) c->tol = 1e-8;
   if (!(c->given & LVM_OPT_THREADS)) {
     int np = lvm_cli_nproc();
     c->threads = c->chains < np ? c->chains : np;

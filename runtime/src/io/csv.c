@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "io_util.h"
 
@@ -101,16 +102,40 @@ struct lvm_csv {
   size_t n_cols;
   unsigned char *is_int;
   lvm_buf line;
+  lvm_buf rows;        /* complete rows not written yet */
+  double flushed_at;   /* monotonic seconds of the last write of rows */
   lvm_status status;
 };
 
-static lvm_status write_line(lvm_csv *w, const char *s, size_t n) {
+enum { CSV_FLUSH_BYTES = 1 << 16 };
+#define CSV_FLUSH_SECONDS 0.25
+
+static double mono_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static lvm_status put(lvm_csv *w, const char *s, size_t n) {
   if (w->status != LVM_OK) return w->status;
-  if (fwrite(s, 1, n, w->f) != n) {
+  if (n && fwrite(s, 1, n, w->f) != n) {
     w->status = LVM_EIO;
     LVM_IO_ERRORF(LVM_EIO, "%s: cannot write: %s", w->path, strerror(errno));
   }
   return w->status;
+}
+
+/* Write the pending rows (whole lines, one write). */
+static lvm_status flush_rows(lvm_csv *w) {
+  lvm_status s = put(w, w->rows.s, w->rows.len);
+  lvm_buf_reset(&w->rows);
+  w->flushed_at = mono_seconds();
+  return s;
+}
+
+static lvm_status write_line(lvm_csv *w, const char *s, size_t n) {
+  if (w->rows.len && flush_rows(w) != LVM_OK) return w->status;
+  return put(w, s, n);
 }
 
 lvm_csv *lvm_csv_open(const char *path) {
@@ -134,6 +159,8 @@ lvm_csv *lvm_csv_open(const char *path) {
   /* Unbuffered: each fwrite of a whole line is one write(2). */
   setvbuf(w->f, NULL, _IONBF, 0);
   lvm_buf_init(&w->line);
+  lvm_buf_init(&w->rows);
+  w->flushed_at = mono_seconds();
   return w;
 }
 
@@ -191,17 +218,22 @@ lvm_status lvm_csv_row(lvm_csv *w, const double *values) {
   if (!w || (!values && w->n_cols)) LVM_ERROR("lvm_csv_row: NULL argument", LVM_EINVAL);
   if (!w->is_int) LVM_ERROR("lvm_csv_row: no header was written", LVM_EINVAL);
   if (w->status != LVM_OK) return w->status;
-  lvm_buf_reset(&w->line);
   char buf[LVM_DBL_BUFSZ];
   for (size_t i = 0; i < w->n_cols; i++) {
     size_t n = w->is_int[i] ? lvm_io_fmt_int(buf, values[i])
                             : lvm_io_fmt_double(buf, values[i]);
-    if (i) lvm_buf_putc(&w->line, ',');
-    lvm_buf_putn(&w->line, buf, n);
+    if (i) lvm_buf_putc(&w->rows, ',');
+    lvm_buf_putn(&w->rows, buf, n);
   }
-  lvm_buf_putc(&w->line, '\n');
-  if (w->line.failed) LVM_ERROR("out of memory", LVM_ENOMEM);
-  return write_line(w, w->line.s, w->line.len);
+  lvm_buf_putc(&w->rows, '\n');
+  if (w->rows.failed) {
+    w->rows.failed = 0;
+    lvm_buf_reset(&w->rows);
+    LVM_ERROR("out of memory", LVM_ENOMEM);
+  }
+  if (w->rows.len >= CSV_FLUSH_BYTES || mono_seconds() - w->flushed_at >= CSV_FLUSH_SECONDS)
+    return flush_rows(w);
+  return LVM_OK;
 }
 
 lvm_status lvm_csv_elapsed(lvm_csv *w, double warmup_seconds, double sampling_seconds) {
@@ -216,12 +248,14 @@ lvm_status lvm_csv_elapsed(lvm_csv *w, double warmup_seconds, double sampling_se
 
 lvm_status lvm_csv_close(lvm_csv *w) {
   if (!w) return LVM_OK;
+  if (w->rows.len) flush_rows(w);
   lvm_status s = w->status;
   if (fclose(w->f) != 0 && s == LVM_OK) {
     s = LVM_EIO;
     LVM_IO_ERRORF(LVM_EIO, "%s: cannot close: %s", w->path, strerror(errno));
   }
   lvm_buf_free(&w->line);
+  lvm_buf_free(&w->rows);
   free(w->is_int);
   free(w->path);
   free(w);

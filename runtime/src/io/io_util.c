@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,15 +82,87 @@ char *lvm_buf_take(lvm_buf *b) {
   return s;
 }
 
+/* digits[0..p) with decimal exponent e (value 0.d1d2... x 10^(e+1)), in
+ * the style of printf's %.<p>g: fixed notation when -4 <= e < p, else
+ * d.ddde+XX; trailing zeros dropped. */
+static size_t render_g(char *buf, bool neg, const char *dig, int prec, int e) {
+  int p = prec;
+  while (p > 1 && dig[p - 1] == '0') p--;
+  char *o = buf;
+  if (neg) *o++ = '-';
+  if (e >= -4 && e < prec) {
+    if (e < 0) {
+      *o++ = '0';
+      *o++ = '.';
+      for (int i = -1; i > e; i--) *o++ = '0';
+      for (int i = 0; i < p; i++) *o++ = dig[i];
+    } else {
+      for (int i = 0; i <= e; i++) *o++ = i < p ? dig[i] : '0';
+      if (p > e + 1) {
+        *o++ = '.';
+        for (int i = e + 1; i < p; i++) *o++ = dig[i];
+      }
+    }
+  } else {
+    *o++ = dig[0];
+    if (p > 1) {
+      *o++ = '.';
+      for (int i = 1; i < p; i++) *o++ = dig[i];
+    }
+    int a = e < 0 ? -e : e;
+    *o++ = 'e';
+    *o++ = e < 0 ? '-' : '+';
+    if (a >= 100) *o++ = (char)('0' + a / 100);
+    *o++ = (char)('0' + a / 10 % 10);
+    *o++ = (char)('0' + a % 10);
+  }
+  *o = 0;
+  return (size_t)(o - buf);
+}
+
+/* The shortest of 15, 16 or 17 significant digits that reads back as x, as
+ * printf's %.15g, %.16g or %.17g would write it: one conversion to 17
+ * digits, then the 15- and 16-digit roundings of that string (printf again
+ * only for the rare exact ties), each checked with strtod.  About 2x
+ * faster than three printf calls. */
 size_t lvm_io_fmt_double(char *buf, double x) {
   if (isnan(x)) return (size_t)snprintf(buf, LVM_DBL_BUFSZ, "nan");
   if (isinf(x)) return (size_t)snprintf(buf, LVM_DBL_BUFSZ, x > 0 ? "inf" : "-inf");
-  int n = 0;
-  for (int prec = 15; prec <= 17; prec++) {
-    n = snprintf(buf, LVM_DBL_BUFSZ, "%.*g", prec, x);
-    if (prec == 17 || strtod(buf, NULL) == x) break;
+  if (x == 0) return (size_t)snprintf(buf, LVM_DBL_BUFSZ, signbit(x) ? "-0" : "0");
+  char e17[40];
+  snprintf(e17, sizeof e17, "%.16e", x); /* [-]d.dddddddddddddddde[+-]XX */
+  bool neg = e17[0] == '-';
+  const char *q = e17 + neg;
+  char dig[18];
+  dig[0] = q[0];
+  memcpy(dig + 1, q + 2, 16);
+  int e = atoi(q + 19);
+  for (int p = 15; p <= 16; p++) {
+    /* the 17 digits are themselves rounded: when the digits dropped are
+     * exactly half a unit ("5", "50"), only the binary value decides */
+    bool tie = p == 16 ? dig[16] == '5' : dig[15] == '5' && dig[16] == '0';
+    if (tie) {
+      size_t n = (size_t)snprintf(buf, LVM_DBL_BUFSZ, "%.*g", p, x);
+      if (strtod(buf, NULL) == x) return n;
+      continue;
+    }
+    char d[18];
+    memcpy(d, dig, 17);
+    int ee = e;
+    if (dig[p] >= '5') { /* round half up on the decimal string */
+      int i = p - 1;
+      while (i >= 0 && d[i] == '9') d[i--] = '0';
+      if (i >= 0) d[i]++;
+      else {
+        memmove(d + 1, d, (size_t)p - 1);
+        d[0] = '1';
+        ee++;
+      }
+    }
+    size_t n = render_g(buf, neg, d, p, ee);
+    if (strtod(buf, NULL) == x) return n;
   }
-  return (size_t)n;
+  return render_g(buf, neg, dig, 17, e);
 }
 
 size_t lvm_io_fmt_int(char *buf, double x) {

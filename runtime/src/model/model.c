@@ -1,4 +1,4 @@
-/* The main of a compiled model's executable: sample, simulate, summary
+/* The main of a compiled model's executable: sample, vi, simulate, summary
  * around the functions of an lvm_model (see lvm/model.h and
  * docs/runtime-model.md). */
 #include "lvm/model.h"
@@ -14,6 +14,7 @@
 #include "lvm/cli.h"
 #include "lvm/diag.h"
 #include "lvm/progress.h"
+#include "lvm/vi.h"
 
 #if defined(__GNUC__)
 #define MODEL_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -436,7 +437,6 @@ static int check_model(const lvm_model *m, FILE *err) {
 
 static const char *planned(lvm_command c) {
   switch (c) {
-  case LVM_CMD_VI: return "variational inference (CAVI)";
   case LVM_CMD_LEARN: return "learning point parameters (EM, stochastic ML)";
   case LVM_CMD_INFER: return "marginals of the latent variables";
   default: return "this command";
@@ -478,11 +478,19 @@ int lvm_model_run(const lvm_model *m, int argc, char **argv, FILE *out, FILE *er
     return rc;
   }
   case LVM_CMD_VI:
+    /* before the data: a model without CAVI says so at once */
+    if (!m->vi || m->vi->unsupported) {
+      fprintf(err, "%s: error: %s\n", who,
+              m->vi ? m->vi->unsupported : "this model was built without CAVI kernels");
+      lvm_cli_free(cli);
+      return 1;
+    }
+    break;
   case LVM_CMD_LEARN:
   case LVM_CMD_INFER:
     fprintf(err,
             "%s: error: '%s' (%s) is not available yet: this executable implements "
-            "'sample', 'simulate' and 'summary'; '%s' is planned (see the status table "
+            "'sample', 'vi', 'simulate' and 'summary'; '%s' is planned (see the status table "
             "in README.md)\n",
             who, lvm_cli_command_name(cli->command), planned(cli->command),
             lvm_cli_command_name(cli->command));
@@ -520,6 +528,7 @@ int lvm_model_run(const lvm_model *m, int argc, char **argv, FILE *out, FILE *er
 
   if (cli->command == LVM_CMD_SAMPLE) rc = cmd_sample(m, cli, who, base, err);
   else if (cli->command == LVM_CMD_SIMULATE) rc = cmd_simulate(m, cli, who, base, err);
+  else if (cli->command == LVM_CMD_VI) rc = lvm_vi_command(m, cli, who, base, err);
 
 done:
   if (base) state_free(m, base);

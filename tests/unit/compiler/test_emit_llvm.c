@@ -1,7 +1,10 @@
 /* The LLVM backend on the IR constructs that no model lowers to today
  * (the model goldens in tests/golden/dumps/ *-llvm.cmd cover the rest):
  * NEG, LT, OR, NOT, SELECT, REM, an if with an else, a block, SETF,
- * RTCALL and a family draw into an integer variable.  The module is built by hand, checked (ir_check), emitted
+ * RTCALL and a family draw into an integer variable; and those only
+ * matrix models reach (ARRCALL, a family draw with a work buffer) or that
+ * CAVI lowers to (a sized factor update, VIFACTOR), with a CAVI kernel and
+ * factor table in the model record.  The module is built by hand, checked (ir_check), emitted
  * (llvm_emit_ir runs the LLVM verifier) and compared with the golden file
  * given as argv[1]; `--accept` rewrites it (scripts/accept-golden).
  *
@@ -20,17 +23,31 @@ static IrStmt *set(Arena *a, int local, IrExpr *v) {
   return s;
 }
 
+/* A statement of kind k on field[0] from scratch `local`, named fn, with
+ * the integer constants args[0 .. n-1]. */
+static IrStmt *elem_stmt(Arena *a, IrStmtKind k, const char *fn, int field, int local, int n, const long long *args) {
+  IrStmt *s = ir_stmt(a, k, NO_SPAN);
+  s->fn = fn;
+  s->field = field;
+  s->local = local;
+  s->index = ir_const_i(a, 0);
+  s->nargs = n;
+  s->args = arena_alloc(a, (size_t)n * sizeof *s->args);
+  for (int i = 0; i < n; i++) s->args[i] = ir_const_i(a, args[i]);
+  return s;
+}
+
 static IrModule *constructs(Arena *a) {
   IrModule *m = arena_alloc(a, sizeof *m);
   m->model = "constructs";
   m->source = "constructs.lvm";
-  IrVarDesc *v = arena_alloc(a, sizeof *v);
-  v->name = "n";
-  v->kind = 0;
-  v->domain = 3;
-  v->is_int = true;
-  v->domain_arg = -1;
-  vec_push(a, &m->vars, v);
+  IrVarDesc *nv = arena_alloc(a, sizeof *nv);
+  nv->name = "n";
+  nv->kind = 0;
+  nv->domain = 3;
+  nv->is_int = true;
+  nv->domain_arg = -1;
+  vec_push(a, &m->vars, nv);
   IrSizeDesc *z = arena_alloc(a, sizeof *z);
   z->text = "n";
   z->var = 0;
@@ -47,6 +64,29 @@ static IrModule *constructs(Arena *a) {
   fv->array = true;
   fv->index = 0;
   vec_push(a, &m->fields, fv);
+  /* x : f64[4] (a 2 x 2 matrix), and its CAVI arrays eta and stats */
+  const char *fnames[3] = {"x", "x_eta", "x_stats"};
+  for (int k = 0; k < 3; k++) {
+    IrVarDesc *xv = arena_alloc(a, sizeof *xv);
+    xv->name = fnames[k];
+    xv->kind = k ? 4 : 2;
+    xv->ndim = 1;
+    xv->domain_arg = -1;
+    vec_push(a, &m->vars, xv);
+    IrField *fx = arena_alloc(a, sizeof *fx);
+    fx->name = fnames[k];
+    fx->type = IR_F64;
+    fx->array = true;
+    fx->index = k + 1;
+    vec_push(a, &m->fields, fx);
+  }
+  IrViFactor *vf = arena_alloc(a, sizeof *vf);
+  vf->var = 1;
+  vf->family = "dirichlet";
+  vf->eta = 2;
+  vf->stats = 3;
+  vf->size = 0;
+  vec_push(a, &m->vi_factors, vf);
 
   /* f64 log_joint: every expression construct */
   IrFunc *f = arena_alloc(a, sizeof *f);
@@ -75,6 +115,10 @@ static IrModule *constructs(Arena *a) {
   n0->field = 0;
   sf->value = ir_bin(a, IR_ADD, n0, ir_local(a, i, IR_I64));
   vec_push(a, &f->body, sf);
+  /* x += log det of the 2 x 2 matrix @x[0 ..] */
+  vec_push(a, &f->body, set(a, x, ir_bin(a, IR_ADD, ir_local(a, x, IR_F64),
+                                         ir_arrcall(a, "lvm_gen_log_det", 2, ir_const_i(a, 0),
+                                                    ir_const_i(a, 2)))));
   IrStmt *ret = ir_stmt(a, IS_RETURN, NO_SPAN);
   ret->value = ir_local(a, x, IR_F64);
   vec_push(a, &f->body, ret);
@@ -87,15 +131,13 @@ static IrModule *constructs(Arena *a) {
   /* n[0] <- family bernoulli(eta[0 ..]): drawn into an int, then stored */
   int eta = ir_add_local(a, g, "eta", IR_F64);
   ((IrLocal *)g->locals.v[eta])->scratch_n = ir_const_i(a, 2);
-  IrStmt *fam = ir_stmt(a, IS_FAMILY, NO_SPAN);
-  fam->fn = "bernoulli";
-  fam->field = 1;
-  fam->local = eta;
-  fam->index = ir_const_i(a, 0);
-  fam->nargs = 1;
-  fam->args = arena_alloc(a, sizeof *fam->args);
-  fam->args[0] = ir_const_i(a, 0);
-  vec_push(a, &g->body, fam);
+  vec_push(a, &g->body, elem_stmt(a, IS_FAMILY, "bernoulli", 1, eta, 1, (long long[]){0}));
+  /* x[0 ..] <- family wishart(eta[0 ..], D = 2) with the work buffer work[1] */
+  int work = ir_add_local(a, g, "work", IR_F64);
+  ((IrLocal *)g->locals.v[work])->scratch_n = ir_const_i(a, 16);
+  IrStmt *wf = elem_stmt(a, IS_FAMILY, "wishart", 2, eta, 2, (long long[]){0, 2});
+  wf->value = ir_scratch(a, work, ir_const_i(a, 1));
+  vec_push(a, &g->body, wf);
   IrStmt *rc = ir_stmt(a, IS_RTCALL, (Span){-1, 7, 3, 7, 9});
   rc->fn = "lvm_test_status";
   rc->nargs = 2;
@@ -107,6 +149,22 @@ static IrModule *constructs(Arena *a) {
   r0->value = ir_const_i(a, 0);
   vec_push(a, &g->body, r0);
   vec_push(a, &m->funcs, g);
+
+  /* status vi_sweep: a sized factor update (x_eta[0 .. 1] from eta[0 .. 1],
+   * then x_stats = E[T] of a Dirichlet with K = 2) */
+  IrFunc *v = arena_alloc(a, sizeof *v);
+  v->name = "vi_sweep";
+  v->ret = IR_I64;
+  int veta = ir_add_local(a, v, "eta", IR_F64);
+  ((IrLocal *)v->locals.v[veta])->scratch_n = ir_const_i(a, 2);
+  IrStmt *vs = elem_stmt(a, IS_VIFACTOR, "dirichlet", 3, veta, 3, (long long[]){0, 2, 2});
+  vs->span = (Span){-1, 4, 1, 4, 20};
+  vs->field2 = 4;
+  vec_push(a, &v->body, vs);
+  IrStmt *r1 = ir_stmt(a, IS_RETURN, NO_SPAN);
+  r1->value = ir_const_i(a, 0);
+  vec_push(a, &v->body, r1);
+  vec_push(a, &m->funcs, v);
   return m;
 }
 

@@ -103,13 +103,15 @@ static void all_options(void **state) {
   assert_false(c->given & LVM_OPT_TOL);
   done(&p);
 
-  p = parse("./gmm vi --tol 1e-8 --max-iter 50 --restarts 3 --trace --data d.json");
+  p = parse("./gmm vi --tol 1e-9 --max-iter 50 --restarts 3 --trace elbo.csv --check-grad --data d.json");
   assert_int_equal(p.st, LVM_OK);
   assert_int_equal(p.c->command, LVM_CMD_VI);
-  assert_true(p.c->tol == 1e-8);
+  assert_true(p.c->tol == 1e-9);
   assert_int_equal(p.c->max_iter, 50);
   assert_int_equal(p.c->restarts, 3);
   assert_int_equal(p.c->trace, 1);
+  assert_string_equal(p.c->trace_file, "elbo.csv");
+  assert_int_equal(p.c->check_grad, 1);
   done(&p);
 
   p = parse("./gmm summary a.csv b.csv");
@@ -252,7 +254,8 @@ static void settings_for_csv(void **state) {
   p = parse("./gmm vi");
   kv = lvm_cli_settings(p.c, &n);
   assert_string_equal(setting(kv, n, "seed", 0), "20240611 (Default)");
-  assert_string_equal(setting(kv, n, "tol", 0), "1e-06");
+  assert_string_equal(setting(kv, n, "tol", 0), "1e-08"); /* vi's default */
+  assert_string_equal(setting(kv, n, "trace", 0), "(none)");
   assert_null(setting(kv, n, "chains", 0));
   done(&p);
 }

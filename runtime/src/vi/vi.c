@@ -1,0 +1,579 @@
+/* CAVI around the generated kernels: factors from points, entropies, the
+ * ELBO, and the `vi` command (see lvm/vi.h, docs/inference.md). */
+#include "lvm/vi.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lvm/cli.h"
+#include "lvm/family.h"
+#include "lvm/jsonout.h"
+#include "lvm/model.h"
+
+/* ---- Factors ------------------------------------------------------------ */
+
+typedef struct factor_info {
+  const lvm_vi_factor *f;
+  const lvm_var_desc *d;
+  const lvm_family *fam; /* NULL for discrete */
+  size_t K;              /* values / simplex components (1 for scalar families) */
+  size_t width;          /* doubles per factor in eta and stats */
+  size_t count;          /* factors (elements, or simplex vectors) */
+} factor_info;
+
+static lvm_status info(const lvm_vars *st, const lvm_vi_factor *f, factor_info *fi) {
+  memset(fi, 0, sizeof *fi);
+  fi->f = f;
+  fi->d = &st->desc->vars[f->var];
+  fi->K = f->size >= 0 ? (size_t)st->n[f->size] : 1;
+  size_t len = st->len[f->var];
+  if (!strcmp(f->family, "discrete")) {
+    fi->width = fi->K;
+    fi->count = len;
+  } else {
+    fi->fam = lvm_family_find(f->family);
+    if (!fi->fam) LVM_ERROR("CAVI: unknown family in the factor table", LVM_EINTERNAL);
+    fi->width = fi->fam->eta_size(fi->K);
+    fi->count = fi->fam->sized ? (fi->K ? len / fi->K : 0) : len;
+  }
+  if (fi->K == 0) LVM_ERROR("CAVI: a factor with no values", LVM_EINVAL);
+  return LVM_OK;
+}
+
+/* Index (0-based) of a discrete value. */
+static size_t value_index(lvm_domain dom, int64_t v) {
+  if (dom == LVM_DOMAIN_CAT) return (size_t)(v - 1);
+  if (dom == LVM_DOMAIN_SPIN) return v > 0 ? 1 : 0;
+  return (size_t)v;
+}
+
+/* The first element of factor c in the variable's own array. */
+static size_t first_elem(const factor_info *fi, size_t c) {
+  return fi->fam && fi->fam->sized ? c * fi->K : c;
+}
+
+lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
+  for (int i = 0; i < vi->n_factors; i++) {
+    factor_info fi;
+    lvm_status s = info(st, &vi->factors[i], &fi);
+    if (s) return s;
+    double *eta = lvm_vars_f(st, fi.f->eta), *T = lvm_vars_f(st, fi.f->stats);
+    memset(eta, 0, fi.width * fi.count * sizeof *eta);
+    for (size_t c = 0; c < fi.count; c++) {
+      double *t = T + c * fi.width;
+      if (!fi.fam) {
+        int64_t v = lvm_vars_i(st, fi.f->var)[c];
+        size_t k = value_index(fi.d->domain, v);
+        for (size_t j = 0; j < fi.K; j++) t[j] = j == k ? 1.0 : 0.0;
+        continue;
+      }
+      const double *x = lvm_vars_f(st, fi.f->var) + first_elem(&fi, c);
+      s = fi.fam->stats(fi.K, x, t);
+      if (s) LVM_ERROR("CAVI: a starting value is outside its variable's support", s);
+    }
+  }
+  return LVM_OK;
+}
+
+/* Entropy of factor c (a free element). */
+static lvm_status factor_entropy(const lvm_vars *st, const factor_info *fi, size_t c, double *H) {
+  const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+  if (!fi->fam) {
+    const double *p = lvm_vars_f(st, fi->f->stats) + c * fi->width;
+    double h = 0;
+    for (size_t j = 0; j < fi->K; j++)
+      if (p[j] > 0) h -= p[j] * log(p[j]);
+    *H = h;
+    return LVM_OK;
+  }
+  double work[64];
+  if (fi->fam->work_size(fi->K) > 64) LVM_ERROR("CAVI: family workspace too large", LVM_EINTERNAL);
+  return fi->fam->entropy(fi->K, eta, H, work);
+}
+
+/* Call fn for every free factor (element, or simplex vector) c. */
+typedef lvm_status (*factor_fn)(lvm_vars *st, const factor_info *fi, size_t c, void *ctx);
+
+static lvm_status for_free(lvm_vars *st, const lvm_vi_model *vi, factor_fn fn, void *ctx) {
+  for (int i = 0; i < vi->n_factors; i++) {
+    factor_info fi;
+    lvm_status s = info(st, &vi->factors[i], &fi);
+    if (s) return s;
+    for (size_t c = 0; c < fi.count; c++) {
+      if (!lvm_vars_free_elem(st, fi.f->var, first_elem(&fi, c))) continue;
+      s = fn(st, &fi, c, ctx);
+      if (s) return s;
+    }
+  }
+  return LVM_OK;
+}
+
+static lvm_status add_entropy(lvm_vars *st, const factor_info *fi, size_t c, void *ctx) {
+  double hc;
+  lvm_status s = factor_entropy(st, fi, c, &hc);
+  *(double *)ctx += hc;
+  return s;
+}
+
+lvm_status lvm_vi_entropy(const lvm_vars *st, const lvm_vi_model *vi, double *H) {
+  double h = 0;
+  lvm_status s = for_free((lvm_vars *)st, vi, add_entropy, &h);
+  *H = h;
+  return s;
+}
+
+lvm_status lvm_vi_elbo(lvm_vars *st, const lvm_vi_model *vi, double *elbo) {
+  double H;
+  lvm_status s = lvm_vi_entropy(st, vi, &H);
+  if (s) return s;
+  *elbo = vi->expect(st) + H;
+  return LVM_OK;
+}
+
+/* ---- Finite-difference check of the optimum ------------------------------ */
+
+static lvm_status refresh_stats(lvm_vars *st, const factor_info *fi, size_t c) {
+  const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+  double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
+  if (!fi->fam) return lvm_family_categorical_mean_stats(fi->K, eta, T);
+  double work[64];
+  return fi->fam->mean_stats(fi->K, eta, T, work);
+}
+
+typedef struct grad_ctx {
+  const lvm_vi_model *vi;
+  double gmax;
+  char *where;
+  size_t wn;
+} grad_ctx;
+
+/* Central differences of the ELBO in each natural parameter of factor c,
+ * step h_j = 1e-6 max(1, |eta_j|) (categorical log-weights: only their
+ * differences matter, all of them vary). */
+static lvm_status grad_factor(lvm_vars *st, const factor_info *fi, size_t c, void *ctx) {
+  grad_ctx *g = ctx;
+  double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+  for (size_t j = 0; j < fi->width; j++) {
+    double e0 = eta[j], h = 1e-6 * (fabs(e0) > 1 ? fabs(e0) : 1), lo, hi;
+    eta[j] = e0 + h;
+    lvm_status s = refresh_stats(st, fi, c);
+    if (!s) s = lvm_vi_elbo(st, g->vi, &hi);
+    eta[j] = e0 - h;
+    if (!s) s = refresh_stats(st, fi, c);
+    if (!s) s = lvm_vi_elbo(st, g->vi, &lo);
+    eta[j] = e0;
+    lvm_status s2 = refresh_stats(st, fi, c);
+    if (s || s2) return s ? s : s2;
+    double d = fabs(hi - lo) / (2 * h);
+    if (d > g->gmax || !isfinite(d)) {
+      g->gmax = d;
+      snprintf(g->where, g->wn, "%s element %zu, natural parameter %zu", fi->d->name, c + 1, j + 1);
+    }
+  }
+  return LVM_OK;
+}
+
+/* The largest |dELBO/deta_j| over every natural parameter of every free
+ * factor. */
+static lvm_status gradient_check(lvm_vars *st, const lvm_vi_model *vi, double *gmax, char *where,
+                                 size_t wn) {
+  grad_ctx g = {vi, 0, where, wn};
+  lvm_status s = for_free(st, vi, grad_factor, &g);
+  *gmax = g.gmax;
+  return s;
+}
+
+/* ---- Output ------------------------------------------------------------- */
+
+static const char *family_name(const factor_info *fi) {
+  if (!fi->fam)
+    return fi->d->domain == LVM_DOMAIN_BIN ? "Bernoulli" : fi->d->domain == LVM_DOMAIN_SPIN ? "Spin"
+                                                                                             : "Categorical";
+  static const char *const names[][2] = {{"normal", "Normal"}, {"gamma", "Gamma"},
+                                         {"invgamma", "InvGamma"}, {"beta", "Beta"},
+                                         {"dirichlet", "Dirichlet"}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(names[i][0], fi->f->family)) return names[i][1];
+  return fi->f->family;
+}
+
+/* The usual parameters' names (as many as params_size for scalar
+ * families; one block for sized ones). */
+static void param_names(const factor_info *fi, const char **n1, const char **n2) {
+  *n1 = *n2 = NULL;
+  const char *f = fi->f->family;
+  if (!fi->fam) *n1 = "probabilities";
+  else if (!strcmp(f, "normal")) *n1 = "mean", *n2 = "sd";
+  else if (!strcmp(f, "gamma")) *n1 = "shape", *n2 = "rate";
+  else if (!strcmp(f, "invgamma")) *n1 = "shape", *n2 = "scale";
+  else if (!strcmp(f, "beta")) *n1 = "a", *n2 = "b";
+  else if (!strcmp(f, "dirichlet")) *n1 = "concentration";
+}
+
+/* Posterior mean and sd of element e (0-based, in the variable's array). */
+static void moments(const lvm_vars *st, const factor_info *fi, size_t e, double *mean, double *sd) {
+  size_t c = fi->fam && fi->fam->sized ? e / fi->K : e, j = fi->fam && fi->fam->sized ? e % fi->K : 0;
+  if (!lvm_vars_free_elem(st, fi->f->var, first_elem(fi, c))) {
+    *mean = fi->d->is_int ? (double)lvm_vars_i(st, fi->f->var)[e] : lvm_vars_f(st, fi->f->var)[e];
+    *sd = 0;
+    return;
+  }
+  const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+  const double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
+  if (!fi->fam) {
+    double m = 0, m2 = 0;
+    for (size_t k = 0; k < fi->K; k++) {
+      double v = fi->d->domain == LVM_DOMAIN_CAT ? (double)k + 1 : fi->d->domain == LVM_DOMAIN_SPIN ? 2.0 * (double)k - 1 : (double)k;
+      m += T[k] * v;
+      m2 += T[k] * v * v;
+    }
+    *mean = m;
+    *sd = sqrt(fmax(m2 - m * m, 0));
+    return;
+  }
+  double par[64], work[64];
+  if (fi->fam->params_size(fi->K) > 64 || fi->fam->params(fi->K, eta, par, work) != LVM_OK) {
+    *mean = *sd = NAN;
+    return;
+  }
+  const char *f = fi->f->family;
+  double a = par[0], b = par[1];
+  if (!strcmp(f, "normal")) *mean = a, *sd = b;
+  else if (!strcmp(f, "gamma")) *mean = a / b, *sd = sqrt(a) / b;
+  else if (!strcmp(f, "invgamma")) {
+    *mean = a > 1 ? b / (a - 1) : INFINITY;
+    *sd = a > 2 ? b / ((a - 1) * sqrt(a - 2)) : INFINITY;
+  } else if (!strcmp(f, "beta")) {
+    *mean = a / (a + b);
+    *sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+  } else if (!strcmp(f, "dirichlet")) {
+    double a0 = 0;
+    for (size_t k = 0; k < fi->K; k++) a0 += par[k];
+    *mean = par[j] / a0;
+    *sd = sqrt(par[j] * (a0 - par[j]) / (a0 * a0 * (a0 + 1)));
+  } else {
+    *mean = *sd = NAN;
+  }
+}
+
+static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_info *fi) {
+  const lvm_var_desc *d = fi->d;
+  size_t dims[LVM_VARS_MAX_DIMS + 1];
+  for (int i = 0; i < d->ndim; i++) dims[i] = (size_t)st->n[d->dim[i]];
+  size_t len = st->len[fi->f->var];
+  double *mean = malloc((len ? len : 1) * sizeof *mean), *sd = malloc((len ? len : 1) * sizeof *sd);
+  size_t nb = fi->width * fi->count;
+  double *nat = malloc((nb ? nb : 1) * sizeof *nat), *p1 = malloc((nb ? nb : 1) * sizeof *p1),
+         *p2 = malloc((nb ? nb : 1) * sizeof *p2);
+  unsigned char *miss = calloc(nb ? nb : 1, 1), *emiss = calloc(len ? len : 1, 1);
+  lvm_status s = LVM_OK;
+  if (!mean || !sd || !nat || !p1 || !p2 || !miss || !emiss) {
+    s = LVM_ENOMEM;
+    goto done;
+  }
+  for (size_t e = 0; e < len; e++) moments(st, fi, e, &mean[e], &sd[e]);
+  const double *eta = lvm_vars_f(st, fi->f->eta), *T = lvm_vars_f(st, fi->f->stats);
+  /* the usual parameters: scalar families 2 per element (two arrays), sized
+   * ones a block of K (probabilities from the statistics) */
+  size_t pn = 0;
+  for (size_t c = 0; c < fi->count; c++) {
+    int free = lvm_vars_free_elem(st, fi->f->var, first_elem(fi, c));
+    for (size_t j = 0; j < fi->width; j++) {
+      nat[c * fi->width + j] = eta[c * fi->width + j];
+      miss[c * fi->width + j] = (unsigned char)!free;
+    }
+    if (!fi->fam) {
+      for (size_t j = 0; j < fi->K; j++) p1[c * fi->K + j] = T[c * fi->K + j];
+    } else {
+      double par[64], work[64];
+      if (free && fi->fam->params(fi->K, eta + c * fi->width, par, work) != LVM_OK)
+        for (size_t j = 0; j < 64; j++) par[j] = NAN;
+      if (fi->fam->sized) {
+        for (size_t j = 0; j < fi->K; j++) p1[c * fi->K + j] = free ? par[j] : NAN;
+      } else {
+        p1[c] = free ? par[0] : NAN;
+        p2[c] = free ? par[1] : NAN;
+      }
+    }
+    emiss[c] = (unsigned char)!free;
+    pn++;
+  }
+  const char *n1, *n2;
+  param_names(fi, &n1, &n2);
+  int vdims = d->ndim; /* dims of the variable (a simplex's K included) */
+  int sdims = fi->fam && fi->fam->sized ? d->ndim - 1 : d->ndim; /* dims of the factors */
+  size_t ndims[LVM_VARS_MAX_DIMS + 1];
+  memcpy(ndims, dims, sizeof(size_t) * (size_t)sdims);
+  ndims[sdims] = fi->width;
+  lvm_jsonout_key(w, d->name);
+  lvm_jsonout_begin_object(w);
+  lvm_jsonout_key(w, "family");
+  lvm_jsonout_string(w, family_name(fi));
+  lvm_jsonout_key(w, "dims");
+  lvm_jsonout_begin_array(w);
+  for (int i = 0; i < vdims; i++) lvm_jsonout_int(w, (long long)dims[i]);
+  lvm_jsonout_end_array(w);
+  lvm_jsonout_key(w, "mean");
+  lvm_jsonout_array(w, vdims, dims, mean, 0, NULL);
+  lvm_jsonout_key(w, "sd");
+  lvm_jsonout_array(w, vdims, dims, sd, 0, NULL);
+  lvm_jsonout_key(w, "natural");
+  lvm_jsonout_array(w, sdims + 1, ndims, nat, 0, miss);
+  if (fi->fam && !fi->fam->sized && !strcmp(n1, "mean")) {
+    s = LVM_OK; /* normal: the usual parameters are the mean and sd above */
+  } else if (fi->fam && !fi->fam->sized) {
+    lvm_jsonout_key(w, n1);
+    lvm_jsonout_array(w, sdims, dims, p1, 0, emiss);
+    lvm_jsonout_key(w, n2);
+    s = lvm_jsonout_array(w, sdims, dims, p2, 0, emiss);
+  } else {
+    size_t pdims[LVM_VARS_MAX_DIMS + 1];
+    memcpy(pdims, dims, sizeof(size_t) * (size_t)sdims);
+    pdims[sdims] = fi->K;
+    lvm_jsonout_key(w, n1);
+    s = lvm_jsonout_array(w, sdims + 1, pdims, p1, 0, fi->fam ? miss : NULL);
+  }
+  if (s == LVM_OK) s = lvm_jsonout_end_object(w);
+done:
+  free(mean), free(sd), free(nat), free(p1), free(p2), free(miss), free(emiss);
+  return s;
+}
+
+/* ---- The command ---------------------------------------------------------- */
+
+typedef struct run_result {
+  double elbo;
+  long iterations;
+  int converged;
+} run_result;
+
+static const char *last_error(const lvm_model *m, const void *state, int status) {
+  const char *e = m->last_error && state ? m->last_error(state) : NULL;
+  return e && *e ? e : lvm_strerror(status);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One restart: init from the prior, the discrete factors once, then sweeps
+ * until the ELBO's relative change is below tol.  Returns 0, or 1 after
+ * printing the error. */
+static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_vars *st, int r,
+                   FILE *trace, run_result *res, FILE *err) {
+  const lvm_vi_model *vi = m->vi;
+  lvm_rng rng;
+  lvm_rng_seed(&rng, cli->seed, (uint64_t)r);
+  int s = m->init(st, &rng);
+  if (s == 0) s = lvm_vi_set_point(st, vi);
+  if (s == 0) s = vi->local(st, &rng);
+  if (s != 0) {
+    fprintf(err, "%s: error: restart %d, initialisation: %s\n", who, r + 1, last_error(m, st, s));
+    return 1;
+  }
+  double prev = -INFINITY, elbo = -INFINITY, t0 = now();
+  res->converged = 0;
+  long it;
+  for (it = 1; it <= cli->max_iter; it++) {
+    s = vi->sweep(st, &rng);
+    if (s == 0) s = lvm_vi_elbo(st, vi, &elbo);
+    if (s != 0) {
+      fprintf(err, "%s: error: restart %d, iteration %ld: %s\n", who, r + 1, it, last_error(m, st, s));
+      return 1;
+    }
+    if (!isfinite(elbo)) {
+      fprintf(err, "%s: error: restart %d, iteration %ld: the ELBO is not finite (%g)\n", who, r + 1,
+              it, elbo);
+      return 1;
+    }
+    if (trace) fprintf(trace, "%d,%ld,%.17g\n", r + 1, it, elbo);
+    if (it > 1 && elbo < prev - 1e-10 * fabs(prev)) {
+      fprintf(err,
+              "%s: error: BUG: the ELBO decreased at restart %d, iteration %ld, from %.17g to "
+              "%.17g (relative %.3g); coordinate ascent never decreases it, so this is a bug in "
+              "lvmc's CAVI; please report it with the model and data\n",
+              who, r + 1, it, prev, elbo, (prev - elbo) / fabs(prev));
+      return 1;
+    }
+    if (it > 1 && fabs(elbo - prev) <= cli->tol * fabs(elbo)) {
+      res->converged = 1;
+      break;
+    }
+    prev = elbo;
+    if (lvm_interrupted()) break;
+  }
+  res->elbo = elbo;
+  res->iterations = it > cli->max_iter ? cli->max_iter : it;
+  if (!cli->quiet)
+    fprintf(err, "%s: restart %d: %s after %ld iterations (%.2f s), ELBO = %.10g\n", who, r + 1,
+            res->converged ? "converged" : lvm_interrupted() ? "interrupted" : "not converged",
+            res->iterations, now() - t0, elbo);
+  return 0;
+}
+
+int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void *base, FILE *err) {
+  const lvm_vi_model *vi = m->vi;
+  if (!vi) {
+    fprintf(err, "%s: error: this model was built without CAVI kernels\n", who);
+    return 1;
+  }
+  if (vi->unsupported || !vi->local || !vi->sweep || !vi->expect) {
+    fprintf(err, "%s: error: %s\n", who, vi->unsupported ? vi->unsupported : "CAVI is not available");
+    return 1;
+  }
+  int rc = 1;
+  char *default_out = NULL, *trace_tmp = NULL;
+  const char *out = cli->out;
+  if (!out) {
+    size_t n = strlen(m->name) + 16;
+    default_out = malloc(n);
+    if (default_out) snprintf(default_out, n, "%s_vi.json", m->name);
+    out = default_out;
+  }
+  FILE *trace = NULL;
+  lvm_vars *st = NULL, *best = NULL;
+  run_result *res = calloc((size_t)cli->restarts, sizeof *res);
+  lvm_jsonout *w = NULL;
+  if (!out || !res) {
+    fprintf(err, "%s: error: out of memory\n", who);
+    goto done;
+  }
+  if (cli->trace_file) { /* written to a temporary, renamed at the end */
+    size_t n = strlen(cli->trace_file) + 16;
+    trace_tmp = malloc(n);
+    if (!trace_tmp) goto done;
+    snprintf(trace_tmp, n, "%s.tmp.%ld", cli->trace_file, (long)getpid());
+    trace = fopen(trace_tmp, "w");
+    if (!trace) {
+      fprintf(err, "%s: error: cannot create '%s': %s\n", who, cli->trace_file, strerror(errno));
+      goto done;
+    }
+    fprintf(trace, "restart,iteration,elbo\n");
+  }
+  int best_r = -1;
+  for (int r = 0; r < cli->restarts; r++) {
+    if (!st) {
+      st = calloc(1, m->state_size);
+      if (!st || m->clone(st, base) != 0) {
+        fprintf(err, "%s: error: cannot copy the model state\n", who);
+        goto done;
+      }
+    }
+    if (run_one(m, cli, who, st, r, trace, &res[r], err)) goto done;
+    if (best_r < 0 || res[r].elbo > res[best_r].elbo) {
+      lvm_vars *t = best;
+      best = st;
+      st = t;
+      best_r = r;
+    }
+    if (lvm_interrupted()) break;
+  }
+  double gmax = NAN;
+  char gwhere[256] = "";
+  if (cli->check_grad && gradient_check(best, vi, &gmax, gwhere, sizeof gwhere) != LVM_OK) {
+    fprintf(err, "%s: error: the gradient check failed: %s\n", who, last_error(m, best, LVM_EDOM));
+    goto done;
+  }
+  if (trace) {
+    int bad = fclose(trace) != 0;
+    trace = NULL;
+    if (bad || rename(trace_tmp, cli->trace_file) != 0) {
+      fprintf(err, "%s: error: cannot write '%s': %s\n", who, cli->trace_file, strerror(errno));
+      goto done;
+    }
+  }
+  w = lvm_jsonout_open(out);
+  if (!w) {
+    fprintf(err, "%s: error: cannot create '%s'\n", who, out);
+    goto done;
+  }
+  lvm_jsonout_begin_object(w);
+  lvm_jsonout_key(w, "model");
+  lvm_jsonout_string(w, m->name);
+  lvm_jsonout_key(w, "method");
+  lvm_jsonout_string(w, "vi");
+  lvm_jsonout_key(w, "algorithm");
+  lvm_jsonout_string(w, "cavi");
+  lvm_jsonout_key(w, "seed");
+  lvm_jsonout_int(w, (long long)cli->seed);
+  lvm_jsonout_key(w, "tol");
+  lvm_jsonout_double(w, cli->tol);
+  lvm_jsonout_key(w, "max_iter");
+  lvm_jsonout_int(w, cli->max_iter);
+  lvm_jsonout_key(w, "elbo");
+  lvm_jsonout_double(w, res[best_r].elbo);
+  lvm_jsonout_key(w, "iterations");
+  lvm_jsonout_int(w, res[best_r].iterations);
+  lvm_jsonout_key(w, "converged");
+  lvm_jsonout_bool(w, res[best_r].converged);
+  lvm_jsonout_key(w, "restart");
+  lvm_jsonout_int(w, best_r + 1);
+  lvm_jsonout_key(w, "restarts");
+  lvm_jsonout_begin_array(w);
+  for (int r = 0; r < cli->restarts; r++) {
+    lvm_jsonout_begin_object(w);
+    lvm_jsonout_key(w, "elbo");
+    lvm_jsonout_double(w, res[r].elbo);
+    lvm_jsonout_key(w, "iterations");
+    lvm_jsonout_int(w, res[r].iterations);
+    lvm_jsonout_key(w, "converged");
+    lvm_jsonout_bool(w, res[r].converged);
+    lvm_jsonout_end_object(w);
+  }
+  lvm_jsonout_end_array(w);
+  if (cli->check_grad) {
+    lvm_jsonout_key(w, "gradient_max_abs");
+    lvm_jsonout_double(w, gmax);
+    lvm_jsonout_key(w, "gradient_max_at");
+    lvm_jsonout_string(w, gwhere);
+  }
+  lvm_jsonout_key(w, "variables");
+  lvm_jsonout_begin_object(w);
+  for (int i = 0; i < vi->n_factors; i++) {
+    factor_info fi;
+    if (info(best, &vi->factors[i], &fi) != LVM_OK || write_factor(w, best, &fi) != LVM_OK) {
+      fprintf(err, "%s: error: cannot write '%s'\n", who, out);
+      lvm_jsonout_abort(w);
+      w = NULL;
+      goto done;
+    }
+  }
+  lvm_jsonout_end_object(w);
+  lvm_jsonout_end_object(w);
+  lvm_status cs = lvm_jsonout_close(w);
+  w = NULL;
+  if (cs != LVM_OK) {
+    fprintf(err, "%s: error: cannot write '%s'\n", who, out);
+    goto done;
+  }
+  if (!cli->quiet)
+    fprintf(err, "%s: wrote %s (ELBO %.10g, restart %d of %d)\n", who, out, res[best_r].elbo,
+            best_r + 1, cli->restarts);
+  rc = lvm_interrupted() ? 130 : 0;
+done:
+  if (w) lvm_jsonout_abort(w);
+  if (trace) {
+    fclose(trace);
+    remove(trace_tmp);
+  }
+  if (st) {
+    m->teardown(st);
+    free(st);
+  }
+  if (best) {
+    m->teardown(best);
+    free(best);
+  }
+  free(res);
+  free(trace_tmp);
+  free(default_out);
+  return rc;
+}

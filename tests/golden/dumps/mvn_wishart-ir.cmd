@@ -1,0 +1,1 @@
+--dump=ir examples/mvn_wishart.lvm

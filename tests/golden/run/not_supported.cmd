@@ -1,1 +1,0 @@
-run examples/logistic.lvm sample --data examples/logistic.data.json
