@@ -124,6 +124,7 @@ typedef struct L {
   /* debug info */
   LLVMDIBuilderRef dib;
   LLVMMetadataRef cu, file, sp;
+  bool with_vi;  /* name the CAVI kernels in the record (else they are dead code) */
   int errors;
   PtrVec strs;  /* text, global, text, global, ... */
   Arena arena;
@@ -893,12 +894,12 @@ static void emit_tables(L *l, bool with_main) {
                        "gen_vi_local", "gen_vi_sweep", "gen_vi_expect"};
   LLVMValueRef g[12] = {LLVMConstNamedStruct(desc_ty, d, 5), global_str(l, l->m->source)};
   for (int i = 0; i < 7; i++) {
-    LLVMValueRef k = LLVMGetNamedFunction(l->M, kn[i]);
+    LLVMValueRef k = i < 4 || l->with_vi ? LLVMGetNamedFunction(l->M, kn[i]) : NULL;
     g[i + 2] = k ? k : LLVMConstNull(l->ptr);
   }
-  g[9] = factors;
+  g[9] = l->with_vi ? factors : LLVMConstNull(l->ptr);
   g[10] = l->m->vi_unsupported ? global_str(l, l->m->vi_unsupported) : LLVMConstNull(l->ptr);
-  g[11] = ci32(l, nf);
+  g[11] = ci32(l, l->with_vi ? nf : 0);
   LLVMValueRef gm = LLVMAddGlobal(l->M, gm_ty, "gen_model");
   LLVMSetInitializer(gm, LLVMConstNamedStruct(gm_ty, g, 12));
   LLVMSetGlobalConstant(gm, 1);
@@ -935,10 +936,13 @@ static void debug_setup(L *l) {
   LLVMAddModuleFlag(l->M, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13, LLVMValueAsMetadata(ci32(l, 5)));
 }
 
-/* Build the module in context C; NULL (after a message) on failure. */
+/* Build the module in context C; NULL (after a message) on failure.
+ * Without with_vi the record does not name the CAVI kernels (the
+ * optimiser then drops them). */
 static LLVMModuleRef build_module(LLVMContextRef C, const IrModule *m, Diags *diags, const LlvmOptions *o,
-                                  bool with_main) {
+                                  bool with_main, bool with_vi) {
   L l = {0};
+  l.with_vi = with_vi;
   arena_init(&l.arena);
   l.C = C;
   l.m = m;
@@ -1061,7 +1065,7 @@ static int optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, bool sanitize) {
 
 int llvm_emit_ir(FILE *f, const IrModule *m, Diags *diags, const LlvmOptions *o) {
   LLVMContextRef C = LLVMContextCreate();
-  LLVMModuleRef M = build_module(C, m, diags, o, true);
+  LLVMModuleRef M = build_module(C, m, diags, o, true, true);
   int rc = 1;
   if (M) {
     char *s = LLVMPrintModuleToString(M);
@@ -1077,7 +1081,7 @@ int llvm_emit_object(const char *path, const IrModule *m, Diags *diags, const Ll
   LLVMTargetMachineRef tm = host_machine(false);
   if (!tm) return 1;
   LLVMContextRef C = LLVMContextCreate();
-  LLVMModuleRef M = build_module(C, m, diags, o, true);
+  LLVMModuleRef M = build_module(C, m, diags, o, true, true);
   int rc = 1;
   if (M) {
     set_target(M, tm);
@@ -1108,7 +1112,11 @@ int llvm_run(const IrModule *m, Diags *diags, const LlvmOptions *o, int argc, ch
   LLVMTargetMachineRef tm = host_machine(true);
   if (!tm) return -1;
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  LLVMModuleRef M = build_module(LLVMOrcThreadSafeContextGetContext(tsc), m, diags, o, false);
+  /* start-up: the CAVI kernels are compiled only for the commands that can
+   * use them (not for sample, simulate, summary: argv[1] is the command) */
+  bool with_vi = !(argc >= 2 && (!strcmp(argv[1], "sample") || !strcmp(argv[1], "simulate") ||
+                                 !strcmp(argv[1], "summary")));
+  LLVMModuleRef M = build_module(LLVMOrcThreadSafeContextGetContext(tsc), m, diags, o, false, with_vi);
   if (!M) {
     LLVMOrcDisposeThreadSafeContext(tsc);
     LLVMDisposeTargetMachine(tm);
