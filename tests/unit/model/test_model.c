@@ -31,6 +31,7 @@
 #include "lvm/diag.h"
 #include "lvm/dist.h"
 #include "lvm/family.h"
+#include "lvm/gen.h"
 #include "lvm/model.h"
 
 static atomic_int clone_count;
@@ -984,8 +985,48 @@ static void usage_errors(void **state) {
   assert_int_equal(n_files_in_dir(), 0);
 }
 
+/* lvm_gen_record: the optional CAVI fields of a generated model's
+ * descriptor become lvm_model.vi (NULL when all are zero). */
+static int toy_vi_local(lvm_vars *st, lvm_rng *r) { return st && r ? 0 : 1; }
+static int toy_vi_sweep(lvm_vars *st, lvm_rng *r) { return st && r ? 0 : 2; }
+static double toy_vi_expect(lvm_vars *st) { return st ? 0.5 : 1.0; }
+
+static void gen_record_vi_fields(void **state) {
+  (void)state;
+  static const lvm_vi_factor factors[] = {{0, "normal", 1, 2, -1}};
+  lvm_gen_model g = {.vars = {.model = "toy"}, .source = "toy.lvm"};
+  lvm_vi_model vi = {0};
+  lvm_model m = lvm_gen_record(&g, &vi);
+  assert_null(m.vi); /* built without CAVI */
+  assert_string_equal(m.name, "toy");
+  g.vi_unsupported = "'x': no conjugate complete conditional";
+  m = lvm_gen_record(&g, &vi);
+  assert_ptr_equal(m.vi, &vi);
+  assert_string_equal(vi.unsupported, g.vi_unsupported);
+  assert_null(vi.sweep);
+  result r = run(&m, "./toy vi --data x.json");
+  assert_int_equal(r.rc, 1);
+  assert_non_null(strstr(r.err, "toy vi: error: 'x': no conjugate complete conditional"));
+  done(&r);
+  g.vi_unsupported = NULL;
+  g.vi_local = toy_vi_local;
+  g.vi_sweep = toy_vi_sweep;
+  g.vi_expect = toy_vi_expect;
+  g.vi_factors = factors;
+  g.n_vi_factors = 1;
+  m = lvm_gen_record(&g, &vi);
+  assert_ptr_equal(m.vi, &vi);
+  assert_null(vi.unsupported);
+  assert_ptr_equal(vi.local, toy_vi_local);
+  assert_ptr_equal(vi.sweep, toy_vi_sweep);
+  assert_ptr_equal(vi.expect, toy_vi_expect);
+  assert_ptr_equal(vi.factors, factors);
+  assert_int_equal(vi.n_factors, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(gen_record_vi_fields),
       cmocka_unit_test_setup_teardown(sample_writes_cmdstan_files, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(default_out_and_single_chain, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(draws_reproduce_for_any_thread_count, make_dir, remove_dir),
