@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,6 +312,7 @@ static void killed_writer_leaves_valid_file(void **state) {
   free(t.v);
 
   for (int trial = 0; trial < 3; trial++) {
+    unlink(p); /* the size polled below is the child's file's */
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -322,7 +324,13 @@ static void killed_writer_leaves_valid_file(void **state) {
         lvm_csv_row(cw, v);
       }
     }
-    struct timespec ts = {0, 20000000 + trial * 7000000};
+    /* wait (up to 10 s, however loaded the machine) until the child has
+     * written some rows, then kill it a few milliseconds later, at an
+     * arbitrary point of its writing */
+    struct stat sb;
+    struct timespec poll = {0, 1000000};
+    for (int i = 0; i < 10000 && !(stat(p, &sb) == 0 && sb.st_size > 200000); i++) nanosleep(&poll, NULL);
+    struct timespec ts = {0, 1000000 + trial * 3000000};
     nanosleep(&ts, NULL);
     kill(pid, SIGKILL);
     int st;
