@@ -71,7 +71,7 @@ static const optdef options[] = {
     {"threads", 1, LVM_OPT_THREADS, MODEL_CMDS, "N",
      "worker threads (default min(chains, processors))"},
     {"quiet", 0, LVM_OPT_QUIET, MODEL_CMDS, NULL, "no progress output"},
-    {"exclude", 1, LVM_OPT_EXCLUDE, CMD(LVM_CMD_SAMPLE), "NAME",
+    {"exclude", 1, LVM_OPT_EXCLUDE, CMD(LVM_CMD_SAMPLE) | CMD(LVM_CMD_VI), "NAME",
      "leave variable NAME out of the output (repeatable), e.g. a large latent array"},
     {"tol", 1, LVM_OPT_TOL, ITERATIVE_CMDS, "X",
      "convergence tolerance (relative change; default 1e-8 for vi, 1e-6 otherwise)"},

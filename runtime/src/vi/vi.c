@@ -81,6 +81,47 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
   return LVM_OK;
 }
 
+/* The data-driven start (docs/inference.md): every discrete factor with at
+ * least as many free elements as values puts all its weight on K of them,
+ * chosen at random, one per value (the others weigh nothing), so that the
+ * first sweep's updates of the factors that follow from the discrete ones
+ * (a mixture's component parameters) see one randomly chosen data point
+ * each, as a seeded k-means or the Gibbs reference's start does.  Any
+ * model: an update from fewer weighted terms is still a conjugate update;
+ * the first sweep then recomputes every discrete factor, and the run's
+ * ELBO-monotone sweeps start after it.  Without such a factor the start
+ * is the prior draw with the discrete factors updated once (vi->local). */
+static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
+  *seeded = 0;
+  for (int i = 0; i < vi->n_factors; i++) {
+    factor_info fi;
+    lvm_status s = info(st, &vi->factors[i], &fi);
+    if (s) return s;
+    if (fi.fam) continue;
+    size_t nf = 0;
+    for (size_t c = 0; c < fi.count; c++) nf += lvm_vars_free_elem(st, fi.f->var, c) != 0;
+    if (nf < fi.K) continue;
+    size_t *free_el = malloc(nf * sizeof *free_el);
+    if (!free_el) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+    double *T = lvm_vars_f(st, fi.f->stats);
+    nf = 0;
+    for (size_t c = 0; c < fi.count; c++)
+      if (lvm_vars_free_elem(st, fi.f->var, c)) {
+        free_el[nf++] = c;
+        memset(T + c * fi.width, 0, fi.width * sizeof *T);
+      }
+    for (size_t j = 0; j < fi.K; j++) { /* partial Fisher-Yates */
+      size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p];
+      free_el[p] = free_el[j];
+      free_el[j] = c;
+      T[c * fi.width + j] = 1.0;
+    }
+    free(free_el);
+    *seeded = 1;
+  }
+  return LVM_OK;
+}
+
 /* Entropy of factor c (a free element). */
 static lvm_status factor_entropy(const lvm_vars *st, const factor_info *fi, size_t c, double *H) {
   const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
@@ -364,7 +405,7 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* One restart: init from the prior, the discrete factors once, then sweeps
+/* One restart: init from the prior, the seeded first sweep, then sweeps
  * until the ELBO's relative change is below tol.  Returns 0, or 1 after
  * printing the error. */
 static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_vars *st, int r,
@@ -374,7 +415,9 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
   lvm_rng_seed(&rng, cli->seed, (uint64_t)r);
   int s = m->init(st, &rng);
   if (s == 0) s = lvm_vi_set_point(st, vi);
-  if (s == 0) s = vi->local(st, &rng);
+  int seeded = 0;
+  if (s == 0) s = seed_discrete(st, vi, &rng, &seeded);
+  if (s == 0) s = seeded ? vi->sweep(st, &rng) : vi->local(st, &rng);
   if (s != 0) {
     fprintf(err, "%s: error: restart %d, initialisation: %s\n", who, r + 1, last_error(m, st, s));
     return 1;
@@ -458,6 +501,14 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
     }
     fprintf(trace, "restart,iteration,elbo\n");
   }
+  /* --exclude NAME: the factor is left out of the JSON (clones keep the flag) */
+  for (size_t i = 0; i < cli->n_excludes; i++) {
+    if (!m->exclude || m->exclude(base, cli->excludes[i]) != 0) {
+      fprintf(err, "%s: error: --exclude %s: the model has no output variable of that name\n", who,
+              cli->excludes[i]);
+      goto done;
+    }
+  }
   int best_r = -1;
   for (int r = 0; r < cli->restarts; r++) {
     if (!st) {
@@ -539,6 +590,7 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
   lvm_jsonout_begin_object(w);
   for (int i = 0; i < vi->n_factors; i++) {
     factor_info fi;
+    if (best->hidden[vi->factors[i].var]) continue;
     if (info(best, &vi->factors[i], &fi) != LVM_OK || write_factor(w, best, &fi) != LVM_OK) {
       fprintf(err, "%s: error: cannot write '%s'\n", who, out);
       lvm_jsonout_abort(w);
