@@ -873,13 +873,20 @@ int lw_mono_vrefs(const Mono *m, const Sym *v, VRef *out, int max) {
   return n;
 }
 
+/* The statistic of slot i of a family's declaration. */
+static int stat_slot_kind(const Family *f, int i) {
+  Family one = *f;
+  one.stats.v = &f->stats.v[i];
+  one.stats.n = 1;
+  unsigned b = family_stats(&one);
+  for (int k = 0; k < ST_COUNT; k++)
+    if (b == (1u << k)) return k;
+  return ST_COUNT;
+}
+
 int lw_stat_slot(const Family *f, StatKind k) {
-  for (int i = 0; i < f->stats.n; i++) {
-    Family one = *f;
-    one.stats.v = &f->stats.v[i];
-    one.stats.n = 1;
-    if (family_stats(&one) == (1u << k)) return i;
-  }
+  for (int i = 0; i < f->stats.n; i++)
+    if (stat_slot_kind(f, i) == (int)k) return i;
   return -1;
 }
 
@@ -902,17 +909,6 @@ IrExpr *lw_ref_flat(Lower *l, const Atom *a, int k) {
 
 /* Gibbs: eta[slot of the element] += the monomial's coefficient at the
  * current values. */
-/* The statistic of slot i of a family's declaration. */
-static int stat_slot_kind(const Family *f, int i) {
-  Family one = *f;
-  one.stats.v = &f->stats.v[i];
-  one.stats.n = 1;
-  unsigned b = family_stats(&one);
-  for (int k = 0; k < ST_COUNT; k++)
-    if (b == (1u << k)) return k;
-  return ST_COUNT;
-}
-
 void lw_eta_layout(Lower *l, const Family *fam, int k, const Sym *v, EtaLayout *L) {
   const IrVarDesc *vd = l->mod->vars.v[k];
   memset(L, 0, sizeof *L);
@@ -1075,30 +1071,33 @@ static IrStmt *family_draw(Lower *l, const EtaLayout *L, int eta, IrExpr *eoff, 
   return d;
 }
 
-/* Conjugate families: scatter the natural parameters of every element in
- * one pass over the terms, then draw each free element. */
-static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
-  Sym *v = vp->var;
-  int k = lw_var_index(l, v);
-  EtaLayout L;
-  int eta = lw_scatter_eta(l, vp, terms, gibbs_acc, &L);
-  IrExpr *len = lw_var_len(l, k);
-  IrExpr *count = L.kind == 0 ? len : ir_bin(l->A, IR_IDIV, len, L.VS);
-  /* draw */
-  l->span = v->span;
+PtrVec *lw_free_element_loop(Lower *l, const EtaLayout *L, Span span, IrExpr **eoff, IrExpr **first) {
+  IrExpr *len = lw_var_len(l, L->k);
+  IrExpr *count = L->kind == 0 ? len : ir_bin(l->A, IR_IDIV, len, L->VS);
+  l->span = span;
   int e = lw_new_local(l, "e", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, v->span);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, span);
   f->local = e;
   f->lo = ir_const_i(l->A, 0);
   f->hi = ir_bin(l->A, IR_SUB, ir_to_i(l->A, count), ir_const_i(l->A, 1));
   lw_emit(l, f);
   IrExpr *E = ir_local(l->A, e, IR_I64);
-  IrExpr *first = L.kind == 0 ? E : ir_bin(l->A, IR_MUL, E, L.VS);
-  IrStmt *c = ir_stmt(l->A, IS_IF, v->span);
-  c->cond = ir_free(l->A, k, first);
+  *first = L->kind == 0 ? E : ir_bin(l->A, IR_MUL, E, L->VS);
+  *eoff = L->kind == 1 ? *first : ir_bin(l->A, IR_MUL, E, L->ES);
+  IrStmt *c = ir_stmt(l->A, IS_IF, span);
+  c->cond = ir_free(l->A, L->k, *first);
   vec_push(l->A, &f->body, c);
-  vec_push(l->A, &c->body, family_draw(l, &L, eta, L.kind == 1 ? first : ir_bin(l->A, IR_MUL, E, L.ES),
-                                       first, v->span));
+  return &c->body;
+}
+
+/* Conjugate families: scatter the natural parameters of every element in
+ * one pass over the terms, then draw each free element. */
+static void lower_conjugate_scatter(Lower *l, const VarPlan *vp, const PtrVec *terms) {
+  EtaLayout L;
+  int eta = lw_scatter_eta(l, vp, terms, gibbs_acc, &L);
+  IrExpr *eoff, *first;
+  PtrVec *body = lw_free_element_loop(l, &L, vp->var->span, &eoff, &first);
+  vec_push(l->A, body, family_draw(l, &L, eta, eoff, first, vp->var->span));
 }
 
 /* A draw from a distribution without a runtime sampler, through the family

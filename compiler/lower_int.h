@@ -141,6 +141,9 @@ void lw_for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, 
  * scattered into it (one pass over each term's plates), through `acc`. */
 int lw_scatter_eta(Lower *l, const VarPlan *vp, const PtrVec *terms, ScatterFn acc, EtaLayout *L);
 void lw_eta_layout(Lower *l, const Family *fam, int k, const Sym *v, EtaLayout *L);
+/* Emit: for each element of L's variable whose first value is free, ...;
+ * returns the body to fill, with the element's eta and state offsets. */
+PtrVec *lw_free_element_loop(Lower *l, const EtaLayout *L, Span span, IrExpr **eoff, IrExpr **first);
 /* The eta index of a target (may emit a statement computing the element). */
 IrExpr *lw_eta_index(Lower *l, const EtaTarget *t);
 /* A generated function NAME(e, x) returning the sum of fn over the term

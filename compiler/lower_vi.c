@@ -350,25 +350,11 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms) {
 
 static void update_scatter(Vi *vi, const ViVar *vv, const PtrVec *terms) {
   Lower *l = vi->l;
-  IrExpr *len = lw_var_len(l, vv->k);
   EtaLayout L;
   int eta = lw_scatter_eta(l, vv->vp, terms, acc_scatter, &L);
-  l->span = vv->v->span;
-  int e = lw_new_local(l, "e", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, vv->v->span);
-  f->local = e;
-  f->lo = ci(vi, 0);
-  IrExpr *count = vv->simplex ? bin(vi, IR_IDIV, len, vv->K) : len;
-  f->hi = bin(vi, IR_SUB, count, ci(vi, 1));
-  lw_emit(l, f);
-  IrExpr *E = loc(vi, e, IR_I64);
-  IrExpr *first = vv->simplex ? bin(vi, IR_MUL, E, vv->K) : E;
-  IrStmt *c = ir_stmt(l->A, IS_IF, vv->v->span);
-  c->cond = ir_free(l->A, vv->k, first);
-  vec_push(l->A, &f->body, c);
+  IrExpr *off, *first;
   PtrVec *saved = l->out;
-  l->out = &c->body;
-  IrExpr *off = vv->simplex ? first : bin(vi, IR_MUL, E, ci(vi, vv->ns));
+  l->out = lw_free_element_loop(l, &L, vv->v->span, &off, &first);
   factor_update(vi, vv, off, eta, off, vv->simplex ? vv->K : ci(vi, vv->ns));
   l->out = saved;
 }
