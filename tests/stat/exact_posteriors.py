@@ -17,18 +17,10 @@ import os
 import subprocess
 import sys
 
+from checks import check, finish
+
 lvmc, models, work = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(work, exist_ok=True)
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def build(model):
@@ -271,5 +263,4 @@ if exe:
     check("bad data stops before sampling", r.returncode == 1 and "y[3]" in r.stderr
           and not os.path.exists(out), r.stderr)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

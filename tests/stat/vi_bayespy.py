@@ -48,6 +48,8 @@ import json
 import os
 import subprocess
 import sys
+
+from checks import check, finish
 import time
 
 try:
@@ -63,16 +65,6 @@ except ImportError as e:  # scripts/deps installs python3-bayespy
 lvmc, examples, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
 REL = 1e-6
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def lvmc_vi(model, data, restarts):
@@ -219,5 +211,4 @@ def factor_analysis():
 linreg()
 gmm()
 factor_analysis()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -25,9 +25,10 @@ import os
 import subprocess
 import sys
 
+from checks import check, finish
+
 lvmc, examples, models, work = sys.argv[1:5]
 os.makedirs(work, exist_ok=True)
-passed = failed = 0
 
 # vi supports these (a regression makes the test fail) ...
 SUPPORTED = ["beta_binomial", "dirichlet_categorical", "eight_schools", "factor_analysis", "gmm", "hmm",
@@ -36,15 +37,6 @@ SUPPORTED = ["beta_binomial", "dirichlet_categorical", "eight_schools", "factor_
              "kalman_small", "normal_normal", "normal_precision"]
 # ... and says clearly why not for these (the variable named)
 UNSUPPORTED = {"pumps": "'alpha'", "poisson_regression": "'a'", "slice_lognormal": "'x'"}
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
 
 
 def where(model):
@@ -257,5 +249,4 @@ r, res, _ = vi(exe, data, "--exclude", "nosuch")
 check("vi --exclude of an unknown name is an error", r.returncode == 1 and "--exclude nosuch" in r.stderr,
       r.stderr)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -394,6 +394,16 @@ typedef struct run_result {
   int converged;
 } run_result;
 
+/* "elbo", "iterations", "converged" of one run. */
+static void write_result(lvm_jsonout *w, const run_result *r) {
+  lvm_jsonout_key(w, "elbo");
+  lvm_jsonout_double(w, r->elbo);
+  lvm_jsonout_key(w, "iterations");
+  lvm_jsonout_int(w, r->iterations);
+  lvm_jsonout_key(w, "converged");
+  lvm_jsonout_bool(w, r->converged);
+}
+
 static const char *last_error(const lvm_model *m, const void *state, int status) {
   const char *e = m->last_error && state ? m->last_error(state) : NULL;
   return e && *e ? e : lvm_strerror(status);
@@ -559,24 +569,14 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
   lvm_jsonout_double(w, cli->tol);
   lvm_jsonout_key(w, "max_iter");
   lvm_jsonout_int(w, cli->max_iter);
-  lvm_jsonout_key(w, "elbo");
-  lvm_jsonout_double(w, res[best_r].elbo);
-  lvm_jsonout_key(w, "iterations");
-  lvm_jsonout_int(w, res[best_r].iterations);
-  lvm_jsonout_key(w, "converged");
-  lvm_jsonout_bool(w, res[best_r].converged);
+  write_result(w, &res[best_r]);
   lvm_jsonout_key(w, "restart");
   lvm_jsonout_int(w, best_r + 1);
   lvm_jsonout_key(w, "restarts");
   lvm_jsonout_begin_array(w);
   for (int r = 0; r < cli->restarts; r++) {
     lvm_jsonout_begin_object(w);
-    lvm_jsonout_key(w, "elbo");
-    lvm_jsonout_double(w, res[r].elbo);
-    lvm_jsonout_key(w, "iterations");
-    lvm_jsonout_int(w, res[r].iterations);
-    lvm_jsonout_key(w, "converged");
-    lvm_jsonout_bool(w, res[r].converged);
+    write_result(w, &res[r]);
     lvm_jsonout_end_object(w);
   }
   lvm_jsonout_end_array(w);
