@@ -63,13 +63,8 @@ int lw_add_size(Lower *l, const char *text, int var, long long add, long long va
 
 /* A size from a Dim: a constant, a scalar integer data value, or one plus
  * or minus a constant. */
-static int size_of_dim(Lower *l, Dim d) {
-  const Node *e = d.expr;
-  StrBuf b = {0};
-  if (e) ast_unparse(&b, e);
-  const char *text = e ? arena_strdup(l->A, b.s) : arena_printf(l->A, "%lld", d.value);
-  sb_free(&b);
-  if (!e || e->kind == N_NUM) return lw_add_size(l, text, -1, 0, e ? (long long)e->num : d.value);
+static int size_of_node(Lower *l, const Node *e, const char *text) {
+  if (e->kind == N_NUM) return lw_add_size(l, text, -1, 0, (long long)e->num);
   const Node *nm = e;
   long long add = 0;
   if (e->kind == N_BINARY && (e->op == '+' || e->op == '-') && e->b->kind == N_NUM) {
@@ -80,6 +75,26 @@ static int size_of_dim(Lower *l, Dim d) {
     int v = lw_var_index(l, nm->sym);
     if (v >= 0) return lw_add_size(l, text, v, add, 0);
   }
+  return -1;
+}
+
+int lw_try_size(Lower *l, const Node *e) {
+  StrBuf b = {0};
+  ast_unparse(&b, e);
+  int z = size_of_node(l, e, arena_strdup(l->A, b.s));
+  sb_free(&b);
+  return z;
+}
+
+static int size_of_dim(Lower *l, Dim d) {
+  const Node *e = d.expr;
+  StrBuf b = {0};
+  if (e) ast_unparse(&b, e);
+  const char *text = e ? arena_strdup(l->A, b.s) : arena_printf(l->A, "%lld", d.value);
+  sb_free(&b);
+  if (!e) return lw_add_size(l, text, -1, 0, d.value);
+  int z = size_of_node(l, e, text);
+  if (z >= 0) return z;
   if (d.value >= 0) return lw_add_size(l, text, -1, 0, d.value);
   lw_fail(l, arena_printf(l->A, "the size '%s' is too complex for the code generator (use a data value, optionally plus or minus a constant)", text));
   return lw_add_size(l, text, -1, 0, 0);
@@ -207,6 +222,8 @@ static int bound(Lower *l, const char *name) {
     if (l->bind_name.v[i] == name) return (int)(intptr_t)l->bind_local.v[i];
   return -1;
 }
+
+int lw_bound(Lower *l, const char *name) { return bound(l, name); }
 
 void lw_emit(Lower *l, IrStmt *s) { vec_push(l->A, l->out, s); }
 
@@ -973,12 +990,13 @@ IrExpr *lw_eta_index(Lower *l, const EtaTarget *t) {
  * the current scope).  False after reporting a monomial that does not fit
  * the layout. */
 static bool scatter_poly(Lower *l, const EtaLayout *L, const Sym *v, const Poly *p, int eta,
-                         IrExpr *ebase, IrExpr *vbase, ScatterFn accfn) {
+                         IrExpr *ebase, IrExpr *vbase, ScatterFn accfn, int part) {
   for (int mi = 0; mi < p->n; mi++) {
     const Mono *m = p->m[mi];
     VRef refs[8];
     int nr = lw_mono_vrefs(m, v, refs, 8);
     if (nr == 0) continue;
+    if (part && (l->hoisted && l->hoisted(l, m)) != (part == 1)) continue;
     StatKind st = refs[0].stat;
     bool ok = refs[0].atom && st != ST_COUNT;
     if (nr == 2 && L->kind == 2 && refs[0].stat == ST_X && refs[1].stat == ST_X && refs[1].atom)
@@ -1039,12 +1057,22 @@ int lw_scatter_eta(Lower *l, const VarPlan *vp, const PtrVec *terms, ScatterFn a
     const Term *term = terms->v[t];
     if (!lw_term_counts(term, v) || !lw_mentions(term->poly, v)) continue;
     l->span = term->stmt->span;
-    /* one pass over the term's plates for all its monomials (those with
-     * sum binders get their own loops inside) */
-    PtrVec *saved;
-    int nb = lw_open_plates(l, term->stmt, &saved);
-    bool ok = scatter_poly(l, L, v, term->poly, eta, NULL, NULL, accfn);
-    lw_close_scope(l, nb, saved);
+    /* the monomials whose sums over the plates the hook has hoisted (CAVI:
+     * accumulated statistics) outside the plate loops; then one pass over
+     * the term's plates for all the others (those with sum binders get
+     * their own loops inside) */
+    bool inside = false;
+    for (int mi = 0; mi < term->poly->n && !inside; mi++) {
+      VRef tmp[8];
+      inside = !(l->hoisted && l->hoisted(l, term->poly->m[mi])) && lw_mono_vrefs(term->poly->m[mi], v, tmp, 8);
+    }
+    bool ok = !l->hoisted || scatter_poly(l, L, v, term->poly, eta, NULL, NULL, accfn, 1);
+    if (ok && inside) {
+      PtrVec *saved;
+      int nb = lw_open_plates(l, term->stmt, &saved);
+      ok = scatter_poly(l, L, v, term->poly, eta, NULL, NULL, accfn, 2);
+      lw_close_scope(l, nb, saved);
+    }
     if (!ok) break;
   }
   return eta;
@@ -1115,7 +1143,7 @@ static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E) {
   lw_eta_layout(l, fam, k, y, &L);
   int eta = lw_scratch(l, "eta", L.ES);
   zero_scratch(l, eta, L.ES, st->span);
-  if (!scatter_poly(l, &L, y, p, eta, ir_const_i(l->A, 0), E, gibbs_acc)) return true;
+  if (!scatter_poly(l, &L, y, p, eta, ir_const_i(l->A, 0), E, gibbs_acc, 0)) return true;
   lw_emit(l, family_draw(l, &L, eta, ir_const_i(l->A, 0), E, st->span));
   return true;
 }

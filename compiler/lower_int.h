@@ -53,6 +53,9 @@ struct Lower {
   void *hook_ctx;
   const char *visit_key;
   const char **soft_fail; /* non-NULL: lw_fail records its first message here instead */
+  /* CAVI: monomials whose sum over the term's plates is computed elsewhere
+   * (lw_scatter_eta calls the ScatterFn for them outside the plate loops) */
+  bool (*hoisted)(Lower *l, const Mono *m);
 };
 
 typedef struct VRef {
@@ -108,6 +111,11 @@ int lw_add_size(Lower *l, const char *text, int var, long long add, long long va
 IrExpr *lw_size_expr(Lower *l, int size);
 IrExpr *lw_var_len(Lower *l, int k);
 void lw_emit(Lower *l, IrStmt *s);
+/* The local bound to a loop or binder name, or -1. */
+int lw_bound(Lower *l, const char *name);
+/* The size index of a bound (a constant, or a scalar integer data value
+ * plus or minus a constant), or -1 when it is none of these. */
+int lw_try_size(Lower *l, const Node *e);
 int lw_new_local(Lower *l, const char *base, IrType t);
 int lw_scratch(Lower *l, const char *name, IrExpr *n);
 int lw_free_elements(Lower *l, Span span, int k, PtrVec **body);

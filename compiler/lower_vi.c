@@ -34,6 +34,7 @@ typedef struct ViVar {
   bool simplex;
   int ns;               /* scalar families: statistics per element */
   IrExpr *K;            /* discrete and simplex: values / components */
+  int ksize;            /* discrete: size index of K */
   int domain;           /* LD_* */
   int eta_f, st_f;      /* fields of the hidden arrays */
   const char *family;   /* runtime family, or "discrete" */
@@ -43,6 +44,8 @@ typedef struct Vi {
   Lower *l;
   ViVar *vars;
   int n;
+  PtrVec groups;        /* SGroup*: accumulated expected statistics */
+  PtrVec uses;          /* SUse*: the monomials that read them */
   const char *why;      /* the first reason CAVI cannot be generated */
   /* point mode: element pe of pv held at a value (x for the coupled
    * normal update, the state's value with index pkv for a discrete one) */
@@ -141,24 +144,24 @@ static IrExpr *vi_atom(Lower *l, const Atom *a, int power) {
   return cf(vi, 0);
 }
 
-/* E_q of a monomial's product of factors (skipping factor `skip`), with
+/* E_q of a monomial's product of factors (skipping the factors in the bit set `skip`), with
  * the discrete references already replaced. */
-static IrExpr *mono_expect(Vi *vi, const Mono *m, int skip) {
+static IrExpr *mono_expect(Vi *vi, const Mono *m, unsigned skip) {
   Lower *l = vi->l;
   IrExpr *v = cf(vi, m->coef);
   bool used[64] = {0};
-  if (m->nf > 64) {
-    vi_fail(vi, "a product of more than 64 factors");
+  if (m->nf > 32) {
+    vi_fail(vi, "a product of more than 32 factors");
     return v;
   }
   for (int i = 0; i < m->nf; i++) {
-    if (i == skip || used[i]) continue;
+    if ((skip >> i & 1u) || used[i]) continue;
     const Atom *a = m->f[i].atom;
     const ViVar *vv = a->kind == A_REF ? vi_of(vi, a->var) : NULL;
     if (vv && vv->discrete) vv = NULL;
     int j = -1, others = 0;
     for (int q = i + 1; vv && q < m->nf; q++) {
-      if (q == skip) continue;
+      if (skip >> q & 1u) continue;
       const Atom *b = m->f[q].atom;
       bool same = b->kind == A_REF ? b->var == vv->v : depends_on(b, vv->v);
       if (!same) continue;
@@ -195,6 +198,7 @@ typedef struct Sum {
   PtrVec *saved;
   int novr;
   int weight;           /* local holding the product of the probabilities, or -1 */
+  int nkv, kv[LW_MAX_OVERRIDES]; /* the value-index locals, outermost first */
 } Sum;
 
 /* Open loops over the values of the discrete references in m (each
@@ -206,6 +210,7 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
   sum->saved = l->out;
   sum->novr = l->novr;
   sum->weight = -1;
+  sum->nkv = 0;
   for (int d = 0; d < vi->n; d++) {
     const ViVar *dv = &vi->vars[d];
     if (!dv->discrete) continue;
@@ -222,6 +227,7 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
       int fl = lw_new_local(l, "ef", IR_I64);
       set_local(vi, fl, flat);
       int kv = lw_new_local(l, "kv", IR_I64);
+      sum->kv[sum->nkv++] = kv;
       IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
       f->local = kv;
       f->lo = ci(vi, 0);
@@ -258,6 +264,368 @@ static IrExpr *weighted(Vi *vi, const Sum *sum, IrExpr *x) {
   return sum->weight < 0 ? x : bin(vi, IR_MUL, loc(vi, sum->weight, IR_F64), x);
 }
 
+/* ---- Accumulated expected statistics ---------------------------------
+ *
+ * A monomial c * prod C * prod D of a term, where the C factors depend on
+ * continuous factors and the D factors do not (data, constants, the values
+ * of discrete references), has the expectation
+ *   sum over the plates and the discrete values of  w * prod D * E[prod C],
+ * and E[prod C] depends only on some of the loop indices (`kept`: those its
+ * references use outside discrete references) and on the discrete values.
+ * So S[kept, values] = sum over the other indices of w * prod D is
+ * accumulated in a hidden array whenever the discrete factors change (once
+ * per sweep), and the updates of the global factors and the ELBO read S
+ * instead of passing over the data again.  One array per group (a term,
+ * its kept loops, its discrete references); its last index is the slot of
+ * the D product.  Data-only groups (no discrete references) are computed
+ * once, by vi_refresh. */
+
+enum { SG_MAX_KEEP = 6, SG_MAX_LOOPS = 16 };
+
+typedef struct SGroup {
+  const Term *t;
+  Binder keep[SG_MAX_KEEP];
+  int ksize[SG_MAX_KEEP]; /* size index of each kept loop's upper bound */
+  int nkeep, nd;
+  const Atom *dref[LW_MAX_OVERRIDES];
+  const ViVar *dvar[LW_MAX_OVERRIDES];
+  PtrVec slot_key;        /* const char* */
+  PtrVec slot_mono;       /* const Mono*: the first monomial of the slot */
+  PtrVec slot_cmask;      /* (uintptr_t): its C factors */
+  const char *key;
+  int field;
+} SGroup;
+
+typedef struct SUse {
+  const Mono *m;
+  SGroup *g;
+  int slot;
+  unsigned cmask;         /* the factors that depend on continuous factors */
+} SUse;
+
+static const SUse *find_use(const Vi *vi, const Mono *m) {
+  for (int i = 0; i < vi->uses.n; i++) {
+    const SUse *u = vi->uses.v[i];
+    if (u->m == m) return u;
+  }
+  return NULL;
+}
+
+static bool vi_hoisted(Lower *l, const Mono *m) {
+  Vi *vi = l->hook_ctx;
+  return !vi->pv && find_use(vi, m);
+}
+
+/* Mark in used[] the loops among loops[0..n) whose names e uses outside
+ * references to discrete factors (those become values). */
+static void node_loops(const Vi *vi, const Node *e, const Binder *loops, int n, bool *used) {
+  if (!e) return;
+  const Node *base = e->kind == N_INDEX ? e->a : e;
+  if ((e->kind == N_INDEX || e->kind == N_NAME) && base && base->kind == N_NAME && base->sym) {
+    const ViVar *vv = vi_of(vi, base->sym);
+    if (vv && vv->discrete) return;
+  }
+  if (e->kind == N_NAME) {
+    for (int i = 0; i < n; i++)
+      if (loops[i].var == e->name) used[i] = true;
+    return;
+  }
+  node_loops(vi, e->a, loops, n, used);
+  node_loops(vi, e->b, loops, n, used);
+  node_loops(vi, e->c, loops, n, used);
+  node_loops(vi, e->d, loops, n, used);
+  for (int i = 0; i < e->list.n; i++) node_loops(vi, e->list.v[i], loops, n, used);
+}
+
+static void atom_loops(const Vi *vi, const Atom *a, const Binder *loops, int n, bool *used) {
+  if (a->kind == A_REF) {
+    node_loops(vi, a->ref, loops, n, used);
+    return;
+  }
+  for (int i = 0; i < a->nargs; i++)
+    for (int j = 0; j < a->args[i]->n; j++) {
+      const Mono *m = a->args[i]->m[j];
+      for (int b = 0; b < m->nb; b++) {
+        node_loops(vi, m->b[b].lo, loops, n, used);
+        node_loops(vi, m->b[b].hi, loops, n, used);
+        node_loops(vi, m->b[b].cond, loops, n, used);
+      }
+      for (int f = 0; f < m->nf; f++) atom_loops(vi, m->f[f].atom, loops, n, used);
+    }
+}
+
+static bool continuous_atom(const Vi *vi, const Atom *a) {
+  if (a->kind == A_REF) {
+    const ViVar *vv = vi_of(vi, a->var);
+    return vv && !vv->discrete;
+  }
+  for (int i = 0; i < a->deps.n; i++) {
+    const ViVar *vv = vi_of(vi, a->deps.v[i]);
+    if (vv && !vv->discrete) return true;
+  }
+  return false;
+}
+
+static void binder_key(StrBuf *b, const Binder *x) {
+  sb_printf(b, "%s=", x->var);
+  ast_unparse(b, x->lo);
+  sb_printf(b, ":");
+  ast_unparse(b, x->hi);
+  if (x->cond) {
+    sb_printf(b, "?");
+    ast_unparse(b, x->cond);
+  }
+  sb_printf(b, ";");
+}
+
+/* Monomial m of term t: its group and slot, or false when it is not worth
+ * or not possible to accumulate (no loop is summed out, a kept loop that is
+ * not a plain 1:size range, ...). */
+static bool plan_use(Vi *vi, const Term *t, int ti, const Mono *m) {
+  Lower *l = vi->l;
+  const Node *st = t->stmt;
+  int nl = st->loops.n + m->nb;
+  if (m->nf > 32 || nl == 0 || nl > SG_MAX_LOOPS) return false;
+  Binder loops[SG_MAX_LOOPS];
+  for (int i = 0; i < st->loops.n; i++) {
+    const Node *lp = st->loops.v[i];
+    loops[i] = (Binder){lp->var, lp->b, lp->c, lp->d};
+  }
+  for (int i = 0; i < m->nb; i++) loops[st->loops.n + i] = m->b[i];
+  unsigned cmask = 0;
+  bool used[SG_MAX_LOOPS] = {0};
+  for (int f = 0; f < m->nf; f++)
+    if (continuous_atom(vi, m->f[f].atom)) {
+      cmask |= 1u << f;
+      atom_loops(vi, m->f[f].atom, loops, nl, used);
+    }
+  SGroup g = {0};
+  bool summed = false;
+  for (int i = 0; i < nl; i++) {
+    if (!used[i]) {
+      summed = true;
+      continue;
+    }
+    if (g.nkeep == SG_MAX_KEEP) return false;
+    const Binder *b = &loops[i];
+    if (b->lo->kind != N_NUM || b->lo->num < 1 || b->lo->num != (double)(long long)b->lo->num) return false;
+    if (b->cond) {
+      bool cu[SG_MAX_LOOPS] = {0};
+      node_loops(vi, b->cond, loops, nl, cu);
+      for (int j = 0; j < nl; j++)
+        if (cu[j] && !used[j]) return false;
+    }
+    int z = lw_try_size(l, b->hi);
+    if (z < 0) return false;
+    g.ksize[g.nkeep] = z;
+    g.keep[g.nkeep++] = *b;
+  }
+  if (!summed) return false;
+  for (int d = 0; d < vi->n; d++) { /* open_sum's order */
+    const ViVar *dv = &vi->vars[d];
+    if (!dv->discrete) continue;
+    const Atom *refs[LW_MAX_OVERRIDES];
+    int nr = 0;
+    for (int f = 0; f < m->nf; f++) lw_collect_vrefs(l, m->f[f].atom, dv->v, refs, &nr, LW_MAX_OVERRIDES);
+    for (int r = 0; r < nr; r++) {
+      if (g.nd == LW_MAX_OVERRIDES) return false;
+      g.dref[g.nd] = refs[r];
+      g.dvar[g.nd++] = dv;
+    }
+  }
+  if (g.nkeep + g.nd + 1 > 8) return false;
+  StrBuf gk = {0}, sk = {0};
+  sb_printf(&gk, "%d|", ti);
+  for (int i = 0; i < g.nkeep; i++) binder_key(&gk, &g.keep[i]);
+  for (int i = 0; i < g.nd; i++) sb_printf(&gk, "|%s", g.dref[i]->key);
+  for (int f = 0; f < m->nf; f++)
+    if (!(cmask >> f & 1u)) sb_printf(&sk, "%s^%d*", m->f[f].atom->key, m->f[f].power);
+  sb_printf(&sk, "|");
+  for (int i = 0; i < m->nb; i++)
+    if (!used[st->loops.n + i]) binder_key(&sk, &m->b[i]);
+  SGroup *grp = NULL;
+  for (int i = 0; i < vi->groups.n && !grp; i++)
+    if (!strcmp(((SGroup *)vi->groups.v[i])->key, gk.s)) grp = vi->groups.v[i];
+  if (!grp) {
+    grp = arena_alloc(l->A, sizeof *grp);
+    *grp = g;
+    grp->t = t;
+    grp->key = arena_strdup(l->A, gk.s);
+    vec_push(l->A, &vi->groups, grp);
+  }
+  int slot = -1;
+  for (int i = 0; i < grp->slot_key.n && slot < 0; i++)
+    if (!strcmp(grp->slot_key.v[i], sk.s)) slot = i;
+  if (slot < 0) {
+    slot = grp->slot_key.n;
+    vec_push(l->A, &grp->slot_key, arena_strdup(l->A, sk.s));
+    vec_push(l->A, &grp->slot_mono, (void *)m);
+    vec_push(l->A, &grp->slot_cmask, (void *)(uintptr_t)cmask);
+  }
+  sb_free(&gk);
+  sb_free(&sk);
+  SUse *u = arena_alloc(l->A, sizeof *u);
+  *u = (SUse){m, grp, slot, cmask};
+  vec_push(l->A, &vi->uses, u);
+  return true;
+}
+
+static int add_hidden_dims(Lower *l, const char *name, const int *dims, int nd, const char *doc, int *field);
+
+static void plan_stats(Vi *vi, const PtrVec *terms) {
+  Lower *l = vi->l;
+  for (int ti = 0; ti < terms->n; ti++) {
+    const Term *t = terms->v[ti];
+    if (t->too_large) continue;
+    for (int mi = 0; mi < t->poly->n; mi++) plan_use(vi, t, ti, t->poly->m[mi]);
+  }
+  for (int i = 0; i < vi->groups.n; i++) {
+    SGroup *g = vi->groups.v[i];
+    int dims[8], nd = 0;
+    for (int k = 0; k < g->nkeep; k++) dims[nd++] = g->ksize[k];
+    for (int k = 0; k < g->nd; k++) dims[nd++] = g->dvar[k]->ksize;
+    dims[nd++] = lw_add_size(l, arena_printf(l->A, "%d", g->slot_key.n), -1, 0, g->slot_key.n);
+    add_hidden_dims(l, arena_printf(l->A, "__vi_ss%d", i), dims, nd,
+                    arena_printf(l->A, "CAVI: accumulated expected statistics of the term at line %d",
+                                 g->t->stmt->span.line),
+                    &g->field);
+  }
+}
+
+/* The flat index of S[kept loops (bound), values kv[], slot]. */
+static IrExpr *group_index(Vi *vi, const SGroup *g, const int *kv, int slot) {
+  Lower *l = vi->l;
+  IrExpr *ix = NULL;
+  for (int i = 0; i < g->nkeep; i++) {
+    IrExpr *x = bin(vi, IR_SUB, loc(vi, lw_bound(l, g->keep[i].var), IR_I64), ci(vi, 1));
+    ix = ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, lw_size_expr(l, g->ksize[i])), x) : x;
+  }
+  for (int i = 0; i < g->nd; i++) {
+    IrExpr *x = loc(vi, kv[i], IR_I64);
+    ix = ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, g->dvar[i]->K), x) : x;
+  }
+  IrExpr *s = ci(vi, slot);
+  return ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, ci(vi, g->slot_key.n)), s) : s;
+}
+
+/* Emit the accumulation of group g: zero it, then one pass over its
+ * term's plates. */
+static void emit_group(Vi *vi, const SGroup *g) {
+  Lower *l = vi->l;
+  Span sp = g->t->stmt->span;
+  l->span = sp;
+  IrExpr *len = ci(vi, g->slot_key.n);
+  for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
+  for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
+  int z = lw_new_local(l, "i", IR_I64);
+  IrStmt *zf = ir_stmt(l->A, IS_FOR, sp);
+  zf->local = z;
+  zf->lo = ci(vi, 0);
+  zf->hi = bin(vi, IR_SUB, len, ci(vi, 1));
+  IrStmt *zs = ir_stmt(l->A, IS_STORE, sp);
+  zs->local = -1;
+  zs->field = g->field;
+  zs->index = loc(vi, z, IR_I64);
+  zs->value = cf(vi, 0);
+  vec_push(l->A, &zf->body, zs);
+  lw_emit(l, zf);
+  PtrVec *saved;
+  int nb = lw_open_plates(l, g->t->stmt, &saved);
+  /* the slots without binders of their own share one sum over the values
+   * (their discrete references are the group's) */
+  bool shared_done = false;
+  for (int j = 0; j < g->slot_key.n; j++) {
+    const Mono *m = g->slot_mono.v[j];
+    if (m->nb == 0 && shared_done) continue;
+    PtrVec *s2;
+    int nb2 = lw_open_binders(l, m->b, m->nb, &s2);
+    Sum sum;
+    open_sum(vi, m, &sum);
+    if (sum.nkv != g->nd) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
+    for (int q = j; q < g->slot_key.n; q++) {
+      const Mono *mq = g->slot_mono.v[q];
+      if (q != j && (m->nb || mq->nb)) continue;
+      unsigned cmask = (unsigned)(uintptr_t)g->slot_cmask.v[q];
+      IrExpr *d = NULL;
+      for (int f = 0; f < mq->nf; f++)
+        if (!(cmask >> f & 1u)) {
+          IrExpr *x = lw_lower_atom(l, mq->f[f].atom, mq->f[f].power);
+          d = d ? bin(vi, IR_MUL, d, x) : x;
+        }
+      IrStmt *acc = ir_stmt(l->A, IS_ACC, sp);
+      acc->local = -1;
+      acc->field = g->field;
+      acc->index = group_index(vi, g, sum.kv, q);
+      acc->value = d ? weighted(vi, &sum, d) : sum.weight >= 0 ? loc(vi, sum.weight, IR_F64) : cf(vi, 1);
+      lw_emit(l, acc);
+    }
+    if (m->nb == 0) shared_done = true;
+    close_sum(vi, &sum);
+    lw_close_scope(l, nb2, s2);
+  }
+  lw_close_scope(l, nb, saved);
+}
+
+/* The groups that depend on discrete factor dv (all groups: dv NULL). */
+static void emit_groups(Vi *vi, const ViVar *dv) {
+  for (int i = 0; i < vi->groups.n; i++) {
+    const SGroup *g = vi->groups.v[i];
+    bool dep = !dv;
+    for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
+    if (dep) emit_group(vi, g);
+  }
+}
+
+/* Reading S for a monomial: loops over the kept indices and the discrete
+ * values (references replaced by them), and inside, when S is not zero,
+ * the statements that use S (o->s). */
+typedef struct SRead {
+  PtrVec *saved;
+  int nb, novr;
+  IrExpr *s;
+} SRead;
+
+static void open_read(Vi *vi, const SUse *u, SRead *o) {
+  Lower *l = vi->l;
+  const SGroup *g = u->g;
+  o->novr = l->novr;
+  o->nb = lw_open_binders(l, g->keep, g->nkeep, &o->saved);
+  int kv[LW_MAX_OVERRIDES];
+  for (int i = 0; i < g->nd; i++) {
+    kv[i] = lw_new_local(l, "kv", IR_I64);
+    IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
+    f->local = kv[i];
+    f->lo = ci(vi, 0);
+    f->hi = bin(vi, IR_SUB, g->dvar[i]->K, ci(vi, 1));
+    lw_emit(l, f);
+    l->out = &f->body;
+    if (l->novr >= LW_MAX_OVERRIDES) {
+      vi_fail(vi, "a product refers to too many discrete elements");
+      continue;
+    }
+    l->ovr_key[l->novr] = g->dref[i]->key;
+    l->ovr_val[l->novr] = value_of(vi, g->dvar[i], loc(vi, kv[i], IR_I64));
+    l->novr++;
+  }
+  int sl = lw_new_local(l, "ss", IR_F64);
+  set_local(vi, sl, ir_load(l->A, g->field, group_index(vi, g, kv, u->slot), IR_F64));
+  IrStmt *c = ir_stmt(l->A, IS_IF, l->span);
+  c->cond = bin(vi, IR_NE, loc(vi, sl, IR_F64), cf(vi, 0));
+  lw_emit(l, c);
+  l->out = &c->body;
+  o->s = loc(vi, sl, IR_F64);
+}
+
+static void close_read(Vi *vi, SRead *o) {
+  vi->l->novr = o->novr;
+  lw_close_scope(vi->l, o->nb, o->saved);
+}
+
+/* The factors of m outside the bit set `keep`. */
+static unsigned others(const Mono *m, unsigned keep) {
+  return ~keep & (m->nf >= 32 ? ~0u : (1u << m->nf) - 1u);
+}
+
 /* acc += E_q[m] (a TouchFn, and the body of vi_expect) */
 static void acc_expect(Lower *l, const Mono *m, void *vctx) {
   AccCtx *c = vctx;
@@ -269,7 +637,7 @@ static void acc_expect(Lower *l, const Mono *m, void *vctx) {
   }
   Sum sum;
   open_sum(vi, m, &sum);
-  set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, mono_expect(vi, m, -1))));
+  set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, mono_expect(vi, m, 0))));
   close_sum(vi, &sum);
 }
 
@@ -280,6 +648,18 @@ static void acc_scatter(Lower *l, const Mono *m, unsigned skip, int eta, const E
     lw_fail(l, "CAVI of vector- and matrix-valued factors (MvNormal, Wishart) is not generated yet");
     return;
   }
+  const SUse *u = vi->pv ? NULL : find_use(vi, m);
+  if (u) { /* outside the plate loops: from the accumulated statistics */
+    SRead o;
+    open_read(vi, u, &o);
+    IrStmt *acc = ir_stmt(l->A, IS_ACC, l->span);
+    acc->local = eta;
+    acc->index = lw_eta_index(l, t);
+    acc->value = bin(vi, IR_MUL, o.s, mono_expect(vi, m, skip | others(m, u->cmask)));
+    lw_emit(l, acc);
+    close_read(vi, &o);
+    return;
+  }
   PtrVec *saved;
   int nb = lw_open_binders(l, m->b, m->nb, &saved);
   Sum sum;
@@ -287,7 +667,7 @@ static void acc_scatter(Lower *l, const Mono *m, unsigned skip, int eta, const E
   IrStmt *acc = ir_stmt(l->A, IS_ACC, l->span);
   acc->local = eta;
   acc->index = lw_eta_index(l, t);
-  acc->value = weighted(vi, &sum, mono_expect(vi, m, t->refs[0].factor));
+  acc->value = weighted(vi, &sum, mono_expect(vi, m, skip));
   lw_emit(l, acc);
   close_sum(vi, &sum);
   lw_close_scope(l, nb, saved);
@@ -302,7 +682,7 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
   s->field2 = vv->st_f;
   s->index = index;
   s->local = eta;
-  s->fn = vv->discrete ? "categorical" : vv->family;
+  s->fn = vv->discrete ? "categorical_vi" : vv->family;
   bool sized = vv->discrete || vv->simplex;
   s->nargs = sized ? 3 : 2;
   s->args = arena_alloc(l->A, sizeof(IrExpr *) * 3);
@@ -392,10 +772,28 @@ static void lower_expect(Vi *vi, const PtrVec *terms) {
   for (int i = 0; i < terms->n; i++) {
     const Term *t = terms->v[i];
     l->span = t->stmt->span;
+    /* the monomials with accumulated statistics, then one pass over the
+     * plates for the others */
+    bool inside = false;
+    for (int mi = 0; mi < t->poly->n; mi++) {
+      const Mono *m = t->poly->m[mi];
+      const SUse *u = find_use(vi, m);
+      if (!u) {
+        inside = true;
+        continue;
+      }
+      SRead o;
+      open_read(vi, u, &o);
+      set_local(vi, ctx.acc, bin(vi, IR_ADD, loc(vi, ctx.acc, IR_F64),
+                                 bin(vi, IR_MUL, o.s, mono_expect(vi, m, others(m, u->cmask)))));
+      close_read(vi, &o);
+    }
+    if (!inside) continue;
     PtrVec *saved;
     int nb = lw_open_plates(l, t->stmt, &saved);
     for (int mi = 0; mi < t->poly->n; mi++) {
       const Mono *m = t->poly->m[mi];
+      if (find_use(vi, m)) continue;
       PtrVec *saved2;
       int nb2 = lw_open_binders(l, m->b, m->nb, &saved2);
       acc_expect(l, m, &ctx);
@@ -408,37 +806,53 @@ static void lower_expect(Vi *vi, const PtrVec *terms) {
   lw_emit(l, r);
 }
 
-static void lower_kernel(Vi *vi, const char *name, bool discrete_only, const PtrVec *terms) {
+/* discrete_only: vi_local; refresh: vi_refresh (every group); otherwise
+ * vi_sweep.  After a discrete factor's update, the groups that depend on
+ * it are accumulated again. */
+static void lower_kernel(Vi *vi, const char *name, bool discrete_only, bool refresh, const PtrVec *terms) {
   lw_new_func(vi->l, name, IR_I64);
-  for (int i = 0; i < vi->n; i++)
-    if (!discrete_only || vi->vars[i].discrete) update(vi, &vi->vars[i], terms);
+  if (refresh) emit_groups(vi, NULL);
+  for (int i = 0; i < vi->n && !refresh; i++)
+    if (!discrete_only || vi->vars[i].discrete) {
+      update(vi, &vi->vars[i], terms);
+      if (vi->vars[i].discrete) emit_groups(vi, &vi->vars[i]);
+    }
   IrStmt *r = ir_stmt(vi->l->A, IS_RETURN, NO_SPAN);
   r->value = ci(vi, 0);
   lw_emit(vi->l, r);
 }
 
-/* A hidden f64 array of v's shape times `last` (a size index, or -1). */
-static int add_hidden(Lower *l, const char *prefix, int k, int last, int *field) {
-  const IrVarDesc *vd = l->mod->vars.v[k];
+/* A hidden f64 array of the given dimensions (size indices). */
+static int add_hidden_dims(Lower *l, const char *name, const int *dims, int nd, const char *doc, int *field) {
   IrVarDesc *a = arena_alloc(l->A, sizeof *a);
-  a->name = arena_printf(l->A, "__vi_%s_%s", prefix, vd->name);
+  a->name = name;
   a->kind = VK_AUX;
   a->domain = LD_REAL;
-  a->ndim = vd->ndim;
-  for (int d = 0; d < vd->ndim; d++) a->dim[d] = vd->dim[d];
-  if (last >= 0) a->dim[a->ndim++] = last;
+  a->ndim = nd;
+  for (int d = 0; d < nd; d++) a->dim[d] = dims[d];
   a->domain_arg = -1;
   vec_push(l->A, &l->mod->vars, a);
   IrField *f = arena_alloc(l->A, sizeof *f);
-  f->name = arena_printf(l->A, "vi_%s_%s", prefix, vd->name);
+  f->name = name + 2; /* without the leading "__" */
   f->type = IR_F64;
   f->array = true;
   f->index = l->mod->vars.n - 1;
-  f->doc = arena_printf(l->A, "CAVI factor of %s: %s", vd->name,
-                        !strcmp(prefix, "eta") ? "natural parameters" : "expected statistics");
+  f->doc = doc;
   vec_push(l->A, &l->mod->fields, f);
   *field = l->mod->fields.n - 1;
   return l->mod->vars.n - 1;
+}
+
+/* A hidden f64 array of v's shape times `last` (a size index, or -1). */
+static int add_hidden(Lower *l, const char *prefix, int k, int last, int *field) {
+  const IrVarDesc *vd = l->mod->vars.v[k];
+  int dims[8], nd = 0;
+  for (int d = 0; d < vd->ndim; d++) dims[nd++] = vd->dim[d];
+  if (last >= 0) dims[nd++] = last;
+  return add_hidden_dims(l, arena_printf(l->A, "__vi_%s_%s", prefix, vd->name), dims, nd,
+                         arena_printf(l->A, "CAVI factor of %s: %s", vd->name,
+                                      !strcmp(prefix, "eta") ? "natural parameters" : "expected statistics"),
+                         field);
 }
 
 /* Which latent variables CAVI covers, and why not the others. */
@@ -476,6 +890,7 @@ static bool plan_factors(Vi *vi) {
       bool cat = vd->domain == LD_CAT;
       vv->K = cat ? lw_size_expr(l, vd->domain_arg) : ci(vi, 2);
       last = cat ? vd->domain_arg : lw_add_size(l, "2", -1, 0, 2);
+      vv->ksize = last;
     } else if (simplex) {
       vv->K = lw_size_expr(l, vd->domain_arg);
     } else {
@@ -509,9 +924,13 @@ void lower_vi(Lower *l, const PtrVec *terms, const PtrVec *order) {
     l->soft_fail = &soft;
     l->atom_hook = vi_atom;
     l->hook_ctx = &vi;
-    lower_kernel(&vi, "vi_local", true, terms);
-    lower_kernel(&vi, "vi_sweep", false, terms);
+    plan_stats(&vi, terms);
+    l->hoisted = vi_hoisted;
+    lower_kernel(&vi, "vi_local", true, false, terms);
+    lower_kernel(&vi, "vi_sweep", false, false, terms);
     lower_expect(&vi, terms);
+    lower_kernel(&vi, "vi_refresh", false, true, terms);
+    l->hoisted = NULL;
     l->atom_hook = NULL;
     l->hook_ctx = NULL;
     l->soft_fail = NULL;

@@ -20,6 +20,18 @@
  *   local(st, r)   update the discrete factors once (after the start)
  *   sweep(st, r)   one CAVI pass over all factors in plan order
  *   expect(st)     E_q[log joint], exactly
+ *   refresh(st, r) recompute the accumulated statistics (below)
+ *
+ * Accumulated statistics: the sums over a data plate that the updates of
+ * global factors and `expect` need (e.g. a mixture's sum over n of
+ * q(z[n] = k) x[n] and x[n]^2) are kept in hidden arrays.  local and sweep
+ * recompute them after each update of a discrete factor, so a sweep passes
+ * over the data once per discrete factor; the runtime calls refresh after
+ * changing any factor itself (the start, the gradient check).
+ *
+ * A discrete factor's eta holds the log-probabilities of its values (the
+ * update normalises them, lvm_family_categorical_vi_mean_stats), so its
+ * entropy is -sum_j p_j eta_j.
  * and ELBO = expect + the sum of the free elements' entropies, computed by
  * lvm_vi_elbo from the factor table.
  */
@@ -52,6 +64,11 @@ typedef struct lvm_vi_model {
   int (*local)(lvm_vars *st, lvm_rng *r);
   int (*sweep)(lvm_vars *st, lvm_rng *r);
   double (*expect)(lvm_vars *st);
+  /* Optional: recompute the kernels' accumulated expected statistics (sums
+   * over the data weighted by the discrete factors, hidden arrays that
+   * local and sweep keep current) after the runtime has changed factors
+   * itself.  NULL: the kernels keep none. */
+  int (*refresh)(lvm_vars *st, lvm_rng *r);
 } lvm_vi_model;
 
 /* Set every factor from the current values: stats = T(value) (a point

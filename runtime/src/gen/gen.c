@@ -126,6 +126,7 @@ lvm_model lvm_gen_record(const lvm_gen_model *g, lvm_vi_model *vi) {
         .local = g->vi_local,
         .sweep = g->vi_sweep,
         .expect = g->vi_expect,
+        .refresh = g->vi_refresh,
     };
   }
   lvm_model m = {

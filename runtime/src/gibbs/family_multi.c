@@ -136,6 +136,23 @@ lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
   return LVM_OK;
 }
 
+lvm_status lvm_family_categorical_vi_mean_stats(size_t K, double *eta,
+                                                double *ET) {
+  lvm_status st = lvm_family_categorical_check(K, eta);
+  if (st) return st;
+  double m = -INFINITY;
+  for (size_t k = 0; k < K; k++)
+    if (eta[k] > m) m = eta[k];
+  double s = 0.0;
+  for (size_t k = 0; k < K; k++) s += ET[k] = exp(eta[k] - m);
+  double A = m + log(s), inv = 1.0 / s;
+  for (size_t k = 0; k < K; k++) {
+    ET[k] *= inv;
+    eta[k] -= A;
+  }
+  return LVM_OK;
+}
+
 lvm_status lvm_family_categorical_log_partition(size_t K, const double *eta,
                                                 double *A) {
   lvm_status st = lvm_family_categorical_check(K, eta);

@@ -125,11 +125,11 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
 /* Entropy of factor c (a free element). */
 static lvm_status factor_entropy(const lvm_vars *st, const factor_info *fi, size_t c, double *H) {
   const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
-  if (!fi->fam) {
+  if (!fi->fam) { /* eta: the log-probabilities (lvm/vi.h) */
     const double *p = lvm_vars_f(st, fi->f->stats) + c * fi->width;
     double h = 0;
     for (size_t j = 0; j < fi->K; j++)
-      if (p[j] > 0) h -= p[j] * log(p[j]);
+      if (p[j] > 0) h -= p[j] * eta[j];
     *H = h;
     return LVM_OK;
   }
@@ -179,12 +179,19 @@ lvm_status lvm_vi_elbo(lvm_vars *st, const lvm_vi_model *vi, double *elbo) {
 
 /* ---- Finite-difference check of the optimum ------------------------------ */
 
-static lvm_status refresh_stats(lvm_vars *st, const factor_info *fi, size_t c) {
-  const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+/* The statistics of factor c from its eta (a discrete factor's eta is
+ * normalised), and the kernels' accumulated statistics after a discrete
+ * factor changed. */
+static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t c) {
+  double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
   double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
-  if (!fi->fam) return lvm_family_categorical_mean_stats(fi->K, eta, T);
-  double work[64];
-  return fi->fam->mean_stats(fi->K, eta, T, work);
+  if (fi->fam) {
+    double work[64];
+    return fi->fam->mean_stats(fi->K, eta, T, work);
+  }
+  lvm_status s = lvm_family_categorical_vi_mean_stats(fi->K, eta, T);
+  if (!s && vi->refresh && vi->refresh(st, NULL) != 0) s = LVM_EINTERNAL;
+  return s;
 }
 
 typedef struct grad_ctx {
@@ -200,23 +207,31 @@ typedef struct grad_ctx {
 static lvm_status grad_factor(lvm_vars *st, const factor_info *fi, size_t c, void *ctx) {
   grad_ctx *g = ctx;
   double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+  double *eta0 = malloc(fi->width * sizeof *eta0); /* refresh_stats may normalise eta */
+  if (!eta0) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+  memcpy(eta0, eta, fi->width * sizeof *eta0);
   for (size_t j = 0; j < fi->width; j++) {
-    double e0 = eta[j], h = 1e-6 * (fabs(e0) > 1 ? fabs(e0) : 1), lo, hi;
+    double e0 = eta0[j], h = 1e-6 * (fabs(e0) > 1 ? fabs(e0) : 1), lo, hi;
     eta[j] = e0 + h;
-    lvm_status s = refresh_stats(st, fi, c);
+    lvm_status s = refresh_stats(st, g->vi, fi, c);
     if (!s) s = lvm_vi_elbo(st, g->vi, &hi);
+    memcpy(eta, eta0, fi->width * sizeof *eta0);
     eta[j] = e0 - h;
-    if (!s) s = refresh_stats(st, fi, c);
+    if (!s) s = refresh_stats(st, g->vi, fi, c);
     if (!s) s = lvm_vi_elbo(st, g->vi, &lo);
-    eta[j] = e0;
-    lvm_status s2 = refresh_stats(st, fi, c);
-    if (s || s2) return s ? s : s2;
+    memcpy(eta, eta0, fi->width * sizeof *eta0);
+    lvm_status s2 = refresh_stats(st, g->vi, fi, c);
+    if (s || s2) {
+      free(eta0);
+      return s ? s : s2;
+    }
     double d = fabs(hi - lo) / (2 * h);
     if (d > g->gmax || !isfinite(d)) {
       g->gmax = d;
       snprintf(g->where, g->wn, "%s element %zu, natural parameter %zu", fi->d->name, c + 1, j + 1);
     }
   }
+  free(eta0);
   return LVM_OK;
 }
 
@@ -427,6 +442,7 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
   if (s == 0) s = lvm_vi_set_point(st, vi);
   int seeded = 0;
   if (s == 0) s = seed_discrete(st, vi, &rng, &seeded);
+  if (s == 0 && vi->refresh) s = vi->refresh(st, &rng);
   if (s == 0) s = seeded ? vi->sweep(st, &rng) : vi->local(st, &rng);
   if (s != 0) {
     fprintf(err, "%s: error: restart %d, initialisation: %s\n", who, r + 1, last_error(m, st, s));
