@@ -682,7 +682,7 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
   s->field2 = vv->st_f;
   s->index = index;
   s->local = eta;
-  s->fn = vv->discrete ? "categorical_vi" : vv->family;
+  s->fn = vv->discrete ? "categorical" : vv->family;
   bool sized = vv->discrete || vv->simplex;
   s->nargs = sized ? 3 : 2;
   s->args = arena_alloc(l->A, sizeof(IrExpr *) * 3);

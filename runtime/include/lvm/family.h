@@ -201,12 +201,6 @@ lvm_status lvm_family_categorical_draw(lvm_rng *r, size_t K,
 /* ET = softmax(eta) */
 lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
                                              double *ET);
-/* The CAVI update of a discrete factor (lvm/vi.h): ET = softmax(eta), and
- * eta is normalised to the log-probabilities, eta_k - log sum_j exp eta_j
- * (the same distribution; its entropy is then -sum_k ET_k eta_k).  One
- * exp per value and one log. */
-lvm_status lvm_family_categorical_vi_mean_stats(size_t K, double *eta,
-                                                double *ET);
 lvm_status lvm_family_categorical_log_partition(size_t K, const double *eta,
                                                 double *A);
 lvm_status lvm_family_categorical_entropy(size_t K, const double *eta,

@@ -29,9 +29,9 @@
  * over the data once per discrete factor; the runtime calls refresh after
  * changing any factor itself (the start, the gradient check).
  *
- * A discrete factor's eta holds the log-probabilities of its values (the
- * update normalises them, lvm_family_categorical_vi_mean_stats), so its
- * entropy is -sum_j p_j eta_j.
+ * A discrete factor's eta holds the expected log-weights of its values
+ * (unnormalised), so its entropy is log Z - sum_j p_j eta_j with log Z =
+ * eta_v - log p_v for its most probable value v: one log per element.
  * and ELBO = expect + the sum of the free elements' entropies, computed by
  * lvm_vi_elbo from the factor table.
  */

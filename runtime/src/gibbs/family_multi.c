@@ -127,29 +127,24 @@ lvm_status lvm_family_categorical_draw(lvm_rng *r, size_t K,
   return LVM_OK;
 }
 
+/* One pass for the checks and the maximum, one exp per value. */
 lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
                                              double *ET) {
-  lvm_status st = lvm_family_categorical_check(K, eta);
-  if (st) return st;
-  double A = lvm_log_sum_exp(eta, K);
-  for (size_t k = 0; k < K; k++) ET[k] = exp(eta[k] - A);
-  return LVM_OK;
-}
-
-lvm_status lvm_family_categorical_vi_mean_stats(size_t K, double *eta,
-                                                double *ET) {
-  lvm_status st = lvm_family_categorical_check(K, eta);
-  if (st) return st;
   double m = -INFINITY;
-  for (size_t k = 0; k < K; k++)
-    if (eta[k] > m) m = eta[k];
+  int bad = 0;
+  for (size_t k = 0; k < K; k++) {
+    double e = eta[k];
+    bad |= isnan(e) || e == INFINITY;
+    m = e > m ? e : m;
+  }
+  if (K == 0 || bad || m == -INFINITY) { /* the check says why */
+    lvm_status st = lvm_family_categorical_check(K, eta);
+    return st ? st : LVM_EDOM;
+  }
   double s = 0.0;
   for (size_t k = 0; k < K; k++) s += ET[k] = exp(eta[k] - m);
-  double A = m + log(s), inv = 1.0 / s;
-  for (size_t k = 0; k < K; k++) {
-    ET[k] *= inv;
-    eta[k] -= A;
-  }
+  double inv = 1.0 / s;
+  for (size_t k = 0; k < K; k++) ET[k] *= inv;
   return LVM_OK;
 }
 

@@ -81,58 +81,128 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
   return LVM_OK;
 }
 
-/* The data-driven start (docs/inference.md): every discrete factor with at
- * least as many free elements as values puts all its weight on K of them,
- * chosen at random, one per value (the others weigh nothing), so that the
- * first sweep's updates of the factors that follow from the discrete ones
- * (a mixture's component parameters) see one randomly chosen data point
- * each, as a seeded k-means or the Gibbs reference's start does.  Any
- * model: an update from fewer weighted terms is still a conjugate update;
- * the first sweep then recomputes every discrete factor, and the run's
- * ELBO-monotone sweeps start after it.  Without such a factor the start
- * is the prior draw with the discrete factors updated once (vi->local). */
-static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
-  *seeded = 0;
-  for (int i = 0; i < vi->n_factors; i++) {
-    factor_info fi;
-    lvm_status s = info(st, &vi->factors[i], &fi);
-    if (s) return s;
-    if (fi.fam) continue;
-    size_t nf = 0;
-    for (size_t c = 0; c < fi.count; c++) nf += lvm_vars_free_elem(st, fi.f->var, c) != 0;
-    if (nf < fi.K) continue;
-    size_t *free_el = malloc(nf * sizeof *free_el);
-    if (!free_el) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
-    double *T = lvm_vars_f(st, fi.f->stats);
-    nf = 0;
-    for (size_t c = 0; c < fi.count; c++)
-      if (lvm_vars_free_elem(st, fi.f->var, c)) {
-        free_el[nf++] = c;
-        memset(T + c * fi.width, 0, fi.width * sizeof *T);
-      }
-    for (size_t j = 0; j < fi.K; j++) { /* partial Fisher-Yates */
-      size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p];
-      free_el[p] = free_el[j];
-      free_el[j] = c;
-      T[c * fi.width + j] = 1.0;
-    }
-    free(free_el);
-    *seeded = 1;
+/* Factor fi's free rows all zero, except the seeds: free_el[j] one-hot at
+ * value j, for j < n. */
+static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el, size_t nf, size_t n) {
+  double *T = lvm_vars_f(st, fi->f->stats);
+  for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
+  for (size_t j = 0; j < n; j++) T[free_el[j] * fi->width + j] = 1.0;
+}
+
+/* Choose seed j among free_el[j..nf) (moved to free_el[j]), far from seeds
+ * 0..j-1: with those seeds alone (every other free row weighing nothing)
+ * one sweep updates every factor, which gives every candidate c its
+ * expected log-weights eta_cv (the factor's natural parameters,
+ * unnormalised); c is chosen with probability proportional to
+ * L - max_{v<j} eta_cv, where L is the largest max_{v<j} eta_cv over the
+ * candidates: how much worse than the best explained candidate the values
+ * grown from the seeds explain it (for a Gaussian mixture, tau/2 times the
+ * squared distance to the nearest seed, as in k-means++).  Candidates with
+ * no finite weight under the seeded values come first. */
+static lvm_status pick_spread(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t *free_el,
+                              size_t nf, size_t j, lvm_rng *r, double *w) {
+  put_seeds(st, fi, free_el, nf, j);
+  if (vi->refresh && vi->refresh(st, r) != 0) return LVM_EDOM;
+  if (vi->sweep(st, r) != 0) return LVM_EDOM;
+  const double *eta = lvm_vars_f(st, fi->f->eta);
+  double total = 0, top = -INFINITY;
+  size_t ninf = 0;
+  for (size_t i = j; i < nf; i++) {
+    const double *e = eta + free_el[i] * fi->width;
+    double best = -INFINITY;
+    for (size_t v = 0; v < j; v++) best = e[v] > best ? e[v] : best;
+    w[i] = best;
+    if (best > top) top = best;
   }
+  for (size_t i = j; i < nf; i++) {
+    double x = w[i] > -INFINITY ? top - w[i] : INFINITY;
+    if (!(x >= 0)) x = 0;
+    w[i] = x;
+    if (isinf(x)) ninf++;
+    else total += x;
+  }
+  size_t pick = j + (size_t)lvm_rng_uniform_int(r, nf - j);
+  if (ninf) {
+    size_t k = (size_t)lvm_rng_uniform_int(r, ninf);
+    for (size_t i = j; i < nf; i++)
+      if (isinf(w[i]) && k-- == 0) {
+        pick = i;
+        break;
+      }
+  } else if (total > 0) {
+    double u = lvm_rng_uniform(r) * total, acc = 0;
+    for (size_t i = j; i < nf; i++) {
+      acc += w[i];
+      pick = i;
+      if (w[i] > 0 && u < acc) break;
+    }
+  }
+  size_t c = free_el[pick];
+  free_el[pick] = free_el[j];
+  free_el[j] = c;
   return LVM_OK;
 }
 
-/* Entropy of factor c (a free element). */
+/* The data-driven start (docs/inference.md): every discrete factor with at
+ * least as many free elements as values puts all its weight on K of them,
+ * one per value (the others weigh nothing), so that the first sweep's
+ * updates of the factors that follow from the discrete ones (a mixture's
+ * component parameters) see one data point each, as a seeded k-means or
+ * the Gibbs reference's start does.  When one discrete factor qualifies,
+ * its seeds are spread out (pick_spread: the first at random, each next
+ * one far from those before, at the cost of K - 1 sweeps); with several,
+ * they are chosen uniformly at random.  Any model: an update from fewer
+ * weighted terms is still a conjugate update; the first sweep then
+ * recomputes every discrete factor, and the run's ELBO-monotone sweeps
+ * start after it.  Without such a factor the start is the prior draw with
+ * the discrete factors updated once (vi->local). */
+static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
+  *seeded = 0;
+  int nq = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < vi->n_factors; i++) {
+      factor_info fi;
+      lvm_status s = info(st, &vi->factors[i], &fi);
+      if (s) return s;
+      if (fi.fam) continue;
+      size_t nf = 0;
+      for (size_t c = 0; c < fi.count; c++) nf += lvm_vars_free_elem(st, fi.f->var, c) != 0;
+      if (nf < fi.K) continue;
+      if (pass == 0) {
+        nq++;
+        continue;
+      }
+      size_t *free_el = malloc(nf * sizeof *free_el);
+      double *w = nq == 1 ? malloc(nf * sizeof *w) : NULL;
+      if (!free_el || (nq == 1 && !w)) {
+        free(free_el);
+        LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+      }
+      nf = 0;
+      for (size_t c = 0; c < fi.count; c++)
+        if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
+      for (size_t j = 0; j < fi.K && !s; j++) {
+        if (j > 0 && nq == 1) {
+          s = pick_spread(st, vi, &fi, free_el, nf, j, r, w);
+          continue;
+        }
+        size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
+        free_el[p] = free_el[j];
+        free_el[j] = c;
+      }
+      if (!s) put_seeds(st, &fi, free_el, nf, fi.K);
+      free(free_el);
+      free(w);
+      if (s) return s;
+      *seeded = 1;
+    }
+  return LVM_OK;
+}
+
+/* Entropy of factor c (a free element) of a family factor (discrete ones:
+ * discrete_entropy). */
 static lvm_status factor_entropy(const lvm_vars *st, const factor_info *fi, size_t c, double *H) {
   const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
-  if (!fi->fam) { /* eta: the log-probabilities (lvm/vi.h) */
-    const double *p = lvm_vars_f(st, fi->f->stats) + c * fi->width;
-    double h = 0;
-    for (size_t j = 0; j < fi->K; j++)
-      if (p[j] > 0) h -= p[j] * eta[j];
-    *H = h;
-    return LVM_OK;
-  }
   double work[64];
   if (fi->fam->work_size(fi->K) > 64) LVM_ERROR("CAVI: family workspace too large", LVM_EINTERNAL);
   return fi->fam->entropy(fi->K, eta, H, work);
@@ -155,18 +225,46 @@ static lvm_status for_free(lvm_vars *st, const lvm_vi_model *vi, factor_fn fn, v
   return LVM_OK;
 }
 
-static lvm_status add_entropy(lvm_vars *st, const factor_info *fi, size_t c, void *ctx) {
-  double hc;
-  lvm_status s = factor_entropy(st, fi, c, &hc);
-  *(double *)ctx += hc;
-  return s;
+/* Discrete factors, over the free elements: sum_j p_j (log Z - eta_j),
+ * where log Z = eta_v - log p_v for the most probable value v (one log per
+ * element instead of one per value). */
+static double discrete_entropy(const lvm_vars *st, const factor_info *fi) {
+  const double *eta = lvm_vars_f(st, fi->f->eta), *T = lvm_vars_f(st, fi->f->stats);
+  double h = 0;
+  for (size_t c = 0; c < fi->count; c++) {
+    if (!lvm_vars_free_elem(st, fi->f->var, c)) continue;
+    const double *p = T + c * fi->width, *e = eta + c * fi->width;
+    size_t v = 0;
+    for (size_t j = 1; j < fi->K; j++)
+      if (p[j] > p[v]) v = j;
+    if (!(p[v] > 0)) continue; /* a seeded start's row that weighs nothing */
+    double logz = e[v] - log(p[v]);
+    for (size_t j = 0; j < fi->K; j++)
+      if (p[j] > 0) h += p[j] * (logz - e[j]);
+  }
+  return h;
 }
 
 lvm_status lvm_vi_entropy(const lvm_vars *st, const lvm_vi_model *vi, double *H) {
   double h = 0;
-  lvm_status s = for_free((lvm_vars *)st, vi, add_entropy, &h);
+  for (int i = 0; i < vi->n_factors; i++) {
+    factor_info fi;
+    lvm_status s = info(st, &vi->factors[i], &fi);
+    if (s) return s;
+    if (!fi.fam) {
+      h += discrete_entropy(st, &fi);
+      continue;
+    }
+    for (size_t c = 0; c < fi.count; c++) {
+      if (!lvm_vars_free_elem(st, fi.f->var, first_elem(&fi, c))) continue;
+      double hc;
+      s = factor_entropy(st, &fi, c, &hc);
+      if (s) return s;
+      h += hc;
+    }
+  }
   *H = h;
-  return s;
+  return LVM_OK;
 }
 
 lvm_status lvm_vi_elbo(lvm_vars *st, const lvm_vi_model *vi, double *elbo) {
@@ -179,9 +277,8 @@ lvm_status lvm_vi_elbo(lvm_vars *st, const lvm_vi_model *vi, double *elbo) {
 
 /* ---- Finite-difference check of the optimum ------------------------------ */
 
-/* The statistics of factor c from its eta (a discrete factor's eta is
- * normalised), and the kernels' accumulated statistics after a discrete
- * factor changed. */
+/* The statistics of factor c from its eta, and the kernels' accumulated
+ * statistics after a discrete factor changed. */
 static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t c) {
   double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
   double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
@@ -189,7 +286,7 @@ static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const fact
     double work[64];
     return fi->fam->mean_stats(fi->K, eta, T, work);
   }
-  lvm_status s = lvm_family_categorical_vi_mean_stats(fi->K, eta, T);
+  lvm_status s = lvm_family_categorical_mean_stats(fi->K, eta, T);
   if (!s && vi->refresh && vi->refresh(st, NULL) != 0) s = LVM_EINTERNAL;
   return s;
 }
@@ -207,7 +304,7 @@ typedef struct grad_ctx {
 static lvm_status grad_factor(lvm_vars *st, const factor_info *fi, size_t c, void *ctx) {
   grad_ctx *g = ctx;
   double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
-  double *eta0 = malloc(fi->width * sizeof *eta0); /* refresh_stats may normalise eta */
+  double *eta0 = malloc(fi->width * sizeof *eta0);
   if (!eta0) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
   memcpy(eta0, eta, fi->width * sizeof *eta0);
   for (size_t j = 0; j < fi->width; j++) {
