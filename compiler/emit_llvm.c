@@ -122,6 +122,9 @@ typedef struct L {
   LLVMValueRef *slots;    /* per local: its alloca */
   LLVMValueRef *vbase;    /* per runtime variable: st->v[k], loaded in the entry block */
   int nvbase;
+  LLVMValueRef *sizev;    /* per size: st->n[i], loaded in the entry block (kernels never change sizes) */
+  unsigned tbaa_kind;     /* "tbaa": f64 and i64 array elements never alias */
+  LLVMValueRef tbaa_f64, tbaa_i64;
   /* debug info */
   LLVMDIBuilderRef dib;
   LLVMMetadataRef cu, file, sp;
@@ -259,6 +262,45 @@ static LLVMValueRef var_base(L *l, int k) {
     l->vbase[k] = LLVMBuildLoad2(l->EB, l->ptr, p, "");
   }
   return l->vbase[k];
+}
+
+/* The value of size i, loaded once in the entry block. */
+static LLVMValueRef size_value(L *l, int i) {
+  if (!l->sizev[i]) {
+    LLVMValueRef n = vars_member(l, l->EB, VARS_N);
+    LLVMValueRef idx = ci64(l, i);
+    l->sizev[i] = LLVMBuildLoad2(l->EB, l->i64, LLVMBuildGEP2(l->EB, l->i64, n, &idx, 1, ""), "");
+  }
+  return l->sizev[i];
+}
+
+/* Type-based alias information on a load or store of an array element:
+ * the model's f64 arrays (variables, factors, scratch) and its i64 arrays
+ * are distinct memory, so a store to one does not force reloads of the
+ * other (e.g. a discrete value held in z[n] while the statistics of the
+ * other factors are read).  Other accesses carry no tag (may alias all). */
+static LLVMValueRef tbaa(L *l, LLVMValueRef inst, LLVMTypeRef t) {
+  if (!l->tbaa_f64) {
+    LLVMMetadataRef name = LLVMMDStringInContext2(l->C, "lvmc arrays", 11);
+    LLVMMetadataRef root = LLVMMDNodeInContext2(l->C, &name, 1);
+    LLVMMetadataRef zero = LLVMValueAsMetadata(ci64(l, 0));
+    const char *names[2] = {"f64", "i64"};
+    LLVMValueRef *tags[2] = {&l->tbaa_f64, &l->tbaa_i64};
+    for (int i = 0; i < 2; i++) {
+      LLVMMetadataRef ty[3] = {LLVMMDStringInContext2(l->C, names[i], 3), root, zero};
+      LLVMMetadataRef tn = LLVMMDNodeInContext2(l->C, ty, 3);
+      LLVMMetadataRef tag[3] = {tn, tn, zero};
+      *tags[i] = LLVMMetadataAsValue(l->C, LLVMMDNodeInContext2(l->C, tag, 3));
+    }
+    l->tbaa_kind = LLVMGetMDKindIDInContext(l->C, "tbaa", 4);
+  }
+  if (t == l->f64) LLVMSetMetadata(inst, l->tbaa_kind, l->tbaa_f64);
+  else if (t == l->i64) LLVMSetMetadata(inst, l->tbaa_kind, l->tbaa_i64);
+  return inst;
+}
+
+static LLVMValueRef load_elem(L *l, LLVMTypeRef t, LLVMValueRef addr) {
+  return tbaa(l, LLVMBuildLoad2(l->B, t, addr, ""), t);
 }
 
 /* Address of field[index] (index NULL: a scalar field). */
@@ -399,14 +441,15 @@ static LLVMValueRef expr(L *l, const IrExpr *x) {
   }
   case IR_FIELD: {
     const IrField *fl = l->m->fields.v[x->field];
-    return LLVMBuildLoad2(l->B, ir_ty(l, fl->size ? IR_I64 : fl->type), field_addr(l, x->field, NULL), "");
+    if (fl->size) return size_value(l, fl->index);
+    return load_elem(l, ir_ty(l, fl->type), field_addr(l, x->field, NULL));
   }
   case IR_LOAD: {
     const IrField *fl = l->m->fields.v[x->field];
     LLVMValueRef i = expr(l, x->args[0]);
-    return LLVMBuildLoad2(l->B, ir_ty(l, fl->type), field_addr(l, x->field, i), "");
+    return load_elem(l, ir_ty(l, fl->type), field_addr(l, x->field, i));
   }
-  case IR_SCRATCH: return LLVMBuildLoad2(l->B, l->f64, scratch_addr(l, x->local, expr(l, x->args[0])), "");
+  case IR_SCRATCH: return load_elem(l, l->f64, scratch_addr(l, x->local, expr(l, x->args[0])));
   case IR_FREE: {
     LLVMValueRef e = expr(l, x->args[0]);
     return free_elem(l, ((IrField *)l->m->fields.v[x->field])->index, e);
@@ -523,7 +566,9 @@ static void locate(L *l, Span s) {
 static void store_field(L *l, int field, LLVMValueRef index, LLVMValueRef v) {
   const IrField *fl = l->m->fields.v[field];
   LLVMValueRef addr = field_addr(l, field, index);
-  LLVMBuildStore(l->B, coerce(l, v, ir_ty(l, fl->size ? IR_I64 : fl->type)), addr);
+  LLVMTypeRef t = ir_ty(l, fl->size ? IR_I64 : fl->type);
+  LLVMValueRef st = LLVMBuildStore(l->B, coerce(l, v, t), addr);
+  if (!fl->size) tbaa(l, st, t);
 }
 
 static void stmt(L *l, const IrStmt *s) {
@@ -589,10 +634,10 @@ static void stmt(L *l, const IrStmt *s) {
     }
     LLVMValueRef v = coerce(l, expr(l, s->value), t);
     if (s->kind == IS_ACC) {
-      LLVMValueRef old = LLVMBuildLoad2(l->B, t, addr, "");
+      LLVMValueRef old = load_elem(l, t, addr);
       v = t == l->f64 ? LLVMBuildFAdd(l->B, old, v, "") : LLVMBuildAdd(l->B, old, v, "");
     }
-    LLVMBuildStore(l->B, v, addr);
+    tbaa(l, LLVMBuildStore(l->B, v, addr), t);
     return;
   }
   case IS_SETF: store_field(l, s->field, NULL, expr(l, s->value)); return;
@@ -782,7 +827,8 @@ static void define_kernel(L *l, int index) {
   l->slots = calloc((size_t)fn->locals.n + 1, sizeof *l->slots);
   l->nvbase = l->m->vars.n;
   l->vbase = calloc((size_t)l->nvbase + 1, sizeof *l->vbase);
-  if (!l->slots || !l->vbase) ICE("out of memory");
+  l->sizev = calloc((size_t)l->m->sizes.n + 1, sizeof *l->sizev);
+  if (!l->slots || !l->vbase || !l->sizev) ICE("out of memory");
   l->status = LLVMBuildAlloca(l->EB, l->i32, "status");
   LLVMBuildStore(l->EB, ci32(l, 0), l->status);
   for (int i = 0; i < fn->locals.n; i++) {
@@ -818,7 +864,8 @@ static void define_kernel(L *l, int index) {
   if (l->dib) LLVMDIBuilderFinalizeSubprogram(l->dib, l->sp);
   free(l->slots);
   free(l->vbase);
-  l->slots = l->vbase = NULL;
+  free(l->sizev);
+  l->slots = l->vbase = l->sizev = NULL;
 }
 
 /* The tables and the gen_model record. */
