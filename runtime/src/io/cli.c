@@ -74,7 +74,7 @@ static const optdef options[] = {
     {"exclude", 1, LVM_OPT_EXCLUDE, CMD(LVM_CMD_SAMPLE) | CMD(LVM_CMD_VI), "NAME",
      "leave variable NAME out of the output (repeatable), e.g. a large latent array"},
     {"tol", 1, LVM_OPT_TOL, ITERATIVE_CMDS, "X",
-     "convergence tolerance (relative change; default 1e-8 for vi, 1e-6 otherwise)"},
+     "convergence tolerance: stop when the relative change is below X (default 1e-8 for vi, 1e-6 otherwise; 0: run --max-iter iterations)"},
     {"max-iter", 1, LVM_OPT_MAX_ITER, ITERATIVE_CMDS, "N",
      "maximum number of iterations (default 1000)"},
     {"restarts", 1, LVM_OPT_RESTARTS, ITERATIVE_CMDS, "N",
@@ -266,8 +266,8 @@ static lvm_status apply_option(pctx *x, const optdef *o, const char *arg) {
     char *end;
     errno = 0;
     double v = strtod(arg, &end);
-    if (end == arg || *end != '\0' || !isfinite(v) || !(v > 0))
-      return usage_error(x, "--tol must be a positive number, not '%s'", arg);
+    if (end == arg || *end != '\0' || !isfinite(v) || !(v >= 0))
+      return usage_error(x, "--tol must be a number >= 0 (0: run --max-iter iterations), not '%s'", arg);
     c->tol = v;
     return LVM_OK;
   }

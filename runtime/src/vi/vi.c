@@ -569,7 +569,7 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
               who, r + 1, it, prev, elbo, (prev - elbo) / fabs(prev));
       return 1;
     }
-    if (it > 1 && fabs(elbo - prev) <= cli->tol * fabs(elbo)) {
+    if (it > 1 && fabs(elbo - prev) < cli->tol * fabs(elbo)) {
       res->converged = 1;
       break;
     }

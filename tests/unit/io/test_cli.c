@@ -198,10 +198,10 @@ static void usage_errors(void **state) {
   expect_usage_error("./gmm sample --seed 18446744073709551616",
                      "gmm sample: error: --seed must be an integer from 0 to "
                      "18446744073709551615, not '18446744073709551616'");
-  expect_usage_error("./gmm vi --tol 0", "gmm vi: error: --tol must be a positive number, "
-                                         "not '0'");
-  expect_usage_error("./gmm vi --tol nan", "gmm vi: error: --tol must be a positive number, "
-                                           "not 'nan'");
+  expect_usage_error("./gmm vi --tol -1", "gmm vi: error: --tol must be a number >= 0 (0: run "
+                                          "--max-iter iterations), not '-1'");
+  expect_usage_error("./gmm vi --tol nan", "gmm vi: error: --tol must be a number >= 0 (0: run "
+                                           "--max-iter iterations), not 'nan'");
   expect_usage_error("./gmm sample --chians 3", "gmm sample: error: unknown option '--chians' "
                                                 "(did you mean '--chains'?)");
   expect_usage_error("./gmm sample --zzzzzzz", "gmm sample: error: unknown option '--zzzzzzz'");
