@@ -201,6 +201,24 @@ typedef struct Sum {
   int nkv, kv[LW_MAX_OVERRIDES]; /* the value-index locals, outermost first */
 } Sum;
 
+/* Is a loop or sum index that e uses not bound here (an index of a sum
+ * inside a function's argument)?  Returns its name, or NULL. */
+static const char *unbound_index(Lower *l, const Node *e) {
+  if (!e) return NULL;
+  if (e->kind == N_NAME)
+    return (!e->sym || e->sym->kind == SYM_LOOP || e->sym->kind == SYM_LOCAL) && lw_bound(l, e->name) < 0
+               ? e->name
+               : NULL;
+  const char *u = NULL;
+  if (e->kind != N_INDEX) {
+    if (!u) u = unbound_index(l, e->b);
+    if (!u) u = unbound_index(l, e->c);
+    if (!u) u = unbound_index(l, e->d);
+  }
+  for (int i = 0; i < e->list.n && !u; i++) u = unbound_index(l, e->list.v[i]);
+  return u;
+}
+
 /* Open loops over the values of the discrete references in m (each
  * reference replaced by its value, the probabilities multiplied into
  * sum->weight).  In discrete point mode the reference visit_group located
@@ -216,7 +234,19 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
     if (!dv->discrete) continue;
     const Atom *refs[LW_MAX_OVERRIDES];
     int nr = 0;
-    for (int i = 0; i < m->nf; i++) lw_collect_vrefs(l, m->f[i].atom, dv->v, refs, &nr, LW_MAX_OVERRIDES);
+    for (int i = 0; i < m->nf; i++) {
+      int before = nr;
+      lw_collect_vrefs(l, m->f[i].atom, dv->v, refs, &nr, LW_MAX_OVERRIDES);
+      for (int r = before; r < nr; r++) {
+        const char *u = refs[r]->ref->kind == N_INDEX ? unbound_index(l, refs[r]->ref) : NULL;
+        if (!u) continue;
+        vi_fail(vi, arena_printf(l->A, "the expectation of '%s' under the factors of '%s' has no closed form: "
+                                       "it is a function of a sum over elements of '%s' ('%s', summed over '%s'), "
+                                       "which mean field would have to enumerate jointly",
+                                 m->f[i].atom->key, dv->v->name, dv->v->name, refs[r]->key, u));
+        return;
+      }
+    }
     for (int r = 0; r < nr; r++) {
       if (vi->pv == dv && l->visit_key && !strcmp(refs[r]->key, l->visit_key)) continue;
       if (l->novr >= LW_MAX_OVERRIDES) {

@@ -225,6 +225,13 @@ for model, name in UNSUPPORTED.items():
     check(f"{model} vi refused", r.returncode == 1 and name in r.stderr and "not conjugate" in r.stderr,
           r.stderr)
 
+# a function of a sum over discrete elements (depnet's logistic conditionals):
+# refused, naming the sum, not with an internal message
+exe, data = build("depnet")
+r, res, _ = vi(exe, data)
+check("depnet vi refused", r.returncode == 1 and "has no closed form" in r.stderr and "'x[j]'" in r.stderr
+      and "cannot be evaluated" not in r.stderr, r.stderr)
+
 # ---- 3. the seeded start and --exclude --------------------------------------
 
 # the data-driven start (K discrete elements seeded, one per value): single
@@ -245,6 +252,9 @@ if res is not None and full is not None:
     check("vi --exclude z: z left out, the rest as without it",
           sorted(res["variables"]) == ["mu", "pi", "tau"] and res["elbo"] == full["elbo"]
           and res["variables"]["mu"] == full["variables"]["mu"], str(sorted(res["variables"])))
+r, res, _ = vi(exe, data, "--tol", "0", "--max-iter", "7")
+check("vi --tol 0 runs exactly --max-iter sweeps", res is not None and res["iterations"] == 7
+      and res["converged"] is False, r.stderr)
 r, res, _ = vi(exe, data, "--exclude", "nosuch")
 check("vi --exclude of an unknown name is an error", r.returncode == 1 and "--exclude nosuch" in r.stderr,
       r.stderr)
