@@ -1151,20 +1151,34 @@ static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E) {
 /* Emit, for element `E` of v (the local e), the sum over the term instances
  * that touch it of f(instance), calling `body` at each with the monomial and
  * the reference positions equal to E.  Instances are found by inverting the
- * plate index where the reference is a plate loop variable (plus or minus a
- * constant); otherwise all instances are scanned with a guard. */
+ * index where each index of the reference is a loop variable (a plate, or a
+ * sum binder of the monomial, e.g. the k of sum(W[d,k] * s[n,k] for k ...);
+ * plus or minus a constant); otherwise all instances are scanned with a
+ * guard. */
 
-static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e, int *nbound) {
-  /* For each index position d of the reference: a plate loop variable of
-   * st (possibly ± constant) determines that loop variable from the element's
-   * d-th index. */
+static bool invert_index(Lower *l, const Node *st, const Mono *m, const Atom *ref, int k, int e, int *nbound,
+                         bool *via_binder) {
+  /* For each index position d of the reference: a loop variable (a plate
+   * of st, then a sum binder of m; possibly ± constant) determines that
+   * loop variable from the element's d-th index. */
   const IrVarDesc *vd = l->mod->vars.v[k];
   if (ref->ref->kind != N_INDEX || ref->ref->list.n != vd->ndim) return false;
-  PtrVec *loops = (PtrVec *)&st->loops;
+  Binder all[16];
+  int nloops = st->loops.n + m->nb;
+  if (nloops > 16) return false;
+  for (int j = 0; j < st->loops.n; j++) {
+    const Node *lp = st->loops.v[j];
+    all[j] = (Binder){lp->var, lp->b, lp->c, lp->d};
+  }
+  for (int j = 0; j < m->nb; j++) all[st->loops.n + j] = m->b[j];
+  struct {
+    int n;
+    const Binder *v[16];
+  } lv = {nloops, {0}}, *loops = &lv;
+  for (int j = 0; j < nloops; j++) lv.v[j] = &all[j];
   int assigned[16] = {0};
   long long off_of[16] = {0};
   int dpos[16] = {0};
-  if (loops->n > 16) return false;
   for (int d = 0; d < ref->ref->list.n; d++) {
     const Node *ix = ref->ref->list.v[d];
     const Node *var = NULL;
@@ -1178,7 +1192,7 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
     if (!var) return false;
     int li = -1;
     for (int j = 0; j < loops->n; j++)
-      if (((Node *)loops->v[j])->var == var->name) li = j;
+      if (loops->v[j]->var == var->name) li = j;
     if (li < 0 || assigned[li]) return false;
     assigned[li] = 1;
     off_of[li] = off;
@@ -1188,9 +1202,11 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
    * when they are fixed; emit: fixed ones as SETs (with range and filter
    * guards), free ones as FOR loops, in plate order */
   *nbound = 0;
+  *via_binder = false;
+  for (int j = st->loops.n; j < loops->n; j++) *via_binder |= assigned[j] != 0;
   for (int j = 0; j < loops->n; j++) {
-    const Node *loop = loops->v[j];
-    int loc = lw_new_local(l, loop->var, IR_I64);
+    const Binder *loop = loops->v[j];
+    int loc = lw_new_local(l, loop->var[0] == '_' ? "j" : loop->var, IR_I64);
     if (assigned[j]) {
       /* index d of element e: (e / stride_d) % dim_d + 1 (just e + 1 for a vector) */
       IrExpr *idx;
@@ -1210,24 +1226,24 @@ static bool invert_index(Lower *l, const Node *st, const Atom *ref, int k, int e
       lw_bind(l, loop->var, loc);
       (*nbound)++;
       IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
-      IrExpr *in = ir_bin(l->A, IR_AND, ir_bin(l->A, IR_LE, lw_lower_int(l, loop->b), ir_local(l->A, loc, IR_I64)),
-                          ir_bin(l->A, IR_LE, ir_local(l->A, loc, IR_I64), lw_lower_int(l, loop->c)));
-      if (loop->d) in = ir_bin(l->A, IR_AND, in, lower_cond(l, loop->d));
+      IrExpr *in = ir_bin(l->A, IR_AND, ir_bin(l->A, IR_LE, lw_lower_int(l, loop->lo), ir_local(l->A, loc, IR_I64)),
+                          ir_bin(l->A, IR_LE, ir_local(l->A, loc, IR_I64), lw_lower_int(l, loop->hi)));
+      if (loop->cond) in = ir_bin(l->A, IR_AND, in, lower_cond(l, loop->cond));
       g->cond = in;
       lw_emit(l, g);
       l->out = &g->body;
     } else {
       IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
       f->local = loc;
-      f->lo = lw_lower_int(l, loop->b);
-      f->hi = lw_lower_int(l, loop->c);
+      f->lo = lw_lower_int(l, loop->lo);
+      f->hi = lw_lower_int(l, loop->hi);
       lw_emit(l, f);
       lw_bind(l, loop->var, loc);
       (*nbound)++;
       l->out = &f->body;
-      if (loop->d) {
+      if (loop->cond) {
         IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
-        g->cond = lower_cond(l, loop->d);
+        g->cond = lower_cond(l, loop->cond);
         lw_emit(l, g);
         l->out = &g->body;
       }
@@ -1322,16 +1338,18 @@ static void visit_group(Lower *l, const Term *term, const Mono **ms, int nm, con
   for (int r = 0; r < nv; r++) {
     PtrVec *saved = l->out;
     int nb = 0;
-    bool inv = invert_index(l, term->stmt, vatoms[r], k, e, &nb);
+    bool via_binder = false;
+    /* binders are shared by the group (groups of binder-free monomials,
+     * or a single monomial); the inversion opens them with the plates */
+    bool inv = invert_index(l, term->stmt, ms[0], vatoms[r], k, e, &nb, &via_binder);
     if (!inv) {
       l->out = saved;
       lw_unbind(l, nb);
       nb = lw_open_plates(l, term->stmt, &saved);
     }
-    /* binders are shared by the group (groups of binder-free monomials,
-     * or a single monomial) */
     PtrVec *saved2;
-    int nb2 = lw_open_binders(l, ms[0]->b, ms[0]->nb, &saved2);
+    int nb2 = inv ? 0 : lw_open_binders(l, ms[0]->b, ms[0]->nb, &saved2);
+    if (inv) saved2 = l->out;
     IrExpr *g = ir_bin(l->A, IR_EQ, lw_ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
     for (int q = 0; q < r; q++)
       g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, lw_ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
@@ -1341,7 +1359,7 @@ static void visit_group(Lower *l, const Term *term, const Mono **ms, int nm, con
     PtrVec *saved3 = l->out;
     l->out = &gs->body;
     const char *save_ref = l->memo_ref;
-    l->memo_ref = inv && nv == 1 ? vatoms[0]->key : NULL;
+    l->memo_ref = inv && !via_binder && nv == 1 ? vatoms[0]->key : NULL;
     l->visit_key = vatoms[r]->key;
     for (int i = 0; i < nm; i++) fn(l, ms[i], ctx);
     l->visit_key = NULL;
