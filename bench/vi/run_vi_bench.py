@@ -5,7 +5,8 @@ K = 5; D = 1 and D = 2 with diagonal precision), each run to the same
 relative ELBO tolerance (1e-8 by default).  Writes a Markdown report (and the
 raw JSON lines) to bench/results/vi-DATE.md.
 
-usage: run_vi_bench.py LVMC [--n N] [--tol T] [--repeat R] [--restarts S]
+usage: run_vi_bench.py LVMC [--n N] [--tol T] [--repeat R] [--restarts S] [--tag T]
+(--tag: results go to vi-DATE-T.md, so an earlier run of the day is kept)
 
 Times are CPU times (user + system; this machine is shared): lvmc's
 whole process (reading the JSON data, fitting, writing its output, without
@@ -50,6 +51,7 @@ ap.add_argument("--tol", type=float, default=1e-8)
 ap.add_argument("--repeat", type=int, default=3)
 ap.add_argument("--restarts", type=int, default=5)
 ap.add_argument("--work", default="/tmp/lvmc-vi-bench")
+ap.add_argument("--tag", default="")
 ap.add_argument("--out", default=os.path.join(here, "..", "results"))
 args = ap.parse_args()
 os.makedirs(args.work, exist_ok=True)
@@ -179,13 +181,14 @@ def main():
             print(json.dumps(r), flush=True)
             rows.append(r)
     head.append(f"load after: {os.getloadavg()[0]:.2f}")
-    day = datetime.date.today().isoformat()
+    day = datetime.date.today().isoformat() + (f"-{args.tag}" if args.tag else "")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, f"vi-{day}.raw"), "w") as f:
         f.write("\n".join(head) + "\n" + "\n".join(json.dumps(r) for r in rows) + "\n")
     lines = [f"# CAVI benchmark, {day}", ""] + [f"- {h}" for h in head] + [
         "", f"N = {args.n}, K = {args.k}, relative ELBO tolerance {args.tol}, {args.restarts} restarts (iterations: "
-        f"their total; sklearn: of the best); CPU seconds, best of {args.repeat} runs.",
+        f"their total; lvmc: after its start, which takes K more sweeps per restart; sklearn: of the best, after "
+        f"its k-means start); CPU seconds, best of {args.repeat} runs.",
         "", "| D | system | CPU s (process) | s (fit) | iterations | ms / iteration | ELBO | avg log lik | BayesPy ÷ lvmc | sklearn ÷ lvmc |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for D in (1, 2):
