@@ -1029,8 +1029,7 @@ static void gibbs_acc(Lower *l, const Mono *m, unsigned skip, int eta, const Eta
   lw_close_scope(l, nb, saved);
 }
 
-/* for i in 0 .. n - 1: scratch[i] = 0 */
-static void zero_scratch(Lower *l, int buf, IrExpr *n, Span span) {
+void lw_zero_array(Lower *l, int buf, int field, IrExpr *n, Span span) {
   int z = lw_new_local(l, "i", IR_I64);
   IrStmt *zf = ir_stmt(l->A, IS_FOR, span);
   zf->local = z;
@@ -1038,6 +1037,7 @@ static void zero_scratch(Lower *l, int buf, IrExpr *n, Span span) {
   zf->hi = ir_bin(l->A, IR_SUB, n, ir_const_i(l->A, 1));
   IrStmt *zs = ir_stmt(l->A, IS_STORE, span);
   zs->local = buf;
+  zs->field = field;
   zs->index = ir_local(l->A, z, IR_I64);
   zs->value = ir_const_f(l->A, 0);
   vec_push(l->A, &zf->body, zs);
@@ -1052,7 +1052,7 @@ int lw_scatter_eta(Lower *l, const VarPlan *vp, const PtrVec *terms, ScatterFn a
   IrExpr *count = L->kind == 0 ? len : ir_bin(l->A, IR_IDIV, len, L->VS);
   IrExpr *etalen = L->kind == 1 ? len : ir_bin(l->A, IR_MUL, count, L->ES);
   int eta = lw_scratch(l, "eta", etalen);
-  zero_scratch(l, eta, etalen, v->span);
+  lw_zero_array(l, eta, -1, etalen, v->span);
   for (int t = 0; t < terms->n; t++) {
     const Term *term = terms->v[t];
     if (!lw_term_counts(term, v) || !lw_mentions(term->poly, v)) continue;
@@ -1142,10 +1142,21 @@ static bool lower_family_draw(Lower *l, Node *st, int k, IrExpr *E) {
   EtaLayout L;
   lw_eta_layout(l, fam, k, y, &L);
   int eta = lw_scratch(l, "eta", L.ES);
-  zero_scratch(l, eta, L.ES, st->span);
+  lw_zero_array(l, eta, -1, L.ES, st->span);
   if (!scatter_poly(l, &L, y, p, eta, ir_const_i(l->A, 0), E, gibbs_acc, 0)) return true;
   lw_emit(l, family_draw(l, &L, eta, ir_const_i(l->A, 0), E, st->span));
   return true;
+}
+
+int lw_loops(const Node *st, const Mono *m, Binder *out, int max) {
+  int n = st->loops.n + m->nb;
+  if (n > max) return -1;
+  for (int j = 0; j < st->loops.n; j++) {
+    const Node *lp = st->loops.v[j];
+    out[j] = (Binder){lp->var, lp->b, lp->c, lp->d};
+  }
+  for (int j = 0; j < m->nb; j++) out[st->loops.n + j] = m->b[j];
+  return n;
 }
 
 /* Emit, for element `E` of v (the local e), the sum over the term instances
@@ -1163,19 +1174,9 @@ static bool invert_index(Lower *l, const Node *st, const Mono *m, const Atom *re
    * loop variable from the element's d-th index. */
   const IrVarDesc *vd = l->mod->vars.v[k];
   if (ref->ref->kind != N_INDEX || ref->ref->list.n != vd->ndim) return false;
-  Binder all[16];
-  int nloops = st->loops.n + m->nb;
-  if (nloops > 16) return false;
-  for (int j = 0; j < st->loops.n; j++) {
-    const Node *lp = st->loops.v[j];
-    all[j] = (Binder){lp->var, lp->b, lp->c, lp->d};
-  }
-  for (int j = 0; j < m->nb; j++) all[st->loops.n + j] = m->b[j];
-  struct {
-    int n;
-    const Binder *v[16];
-  } lv = {nloops, {0}}, *loops = &lv;
-  for (int j = 0; j < nloops; j++) lv.v[j] = &all[j];
+  Binder loops[16];
+  int nloops = lw_loops(st, m, loops, 16);
+  if (nloops < 0) return false;
   int assigned[16] = {0};
   long long off_of[16] = {0};
   int dpos[16] = {0};
@@ -1191,8 +1192,8 @@ static bool invert_index(Lower *l, const Node *st, const Mono *m, const Atom *re
     }
     if (!var) return false;
     int li = -1;
-    for (int j = 0; j < loops->n; j++)
-      if (loops->v[j]->var == var->name) li = j;
+    for (int j = 0; j < nloops; j++)
+      if (loops[j].var == var->name) li = j;
     if (li < 0 || assigned[li]) return false;
     assigned[li] = 1;
     off_of[li] = off;
@@ -1203,9 +1204,9 @@ static bool invert_index(Lower *l, const Node *st, const Mono *m, const Atom *re
    * guards), free ones as FOR loops, in plate order */
   *nbound = 0;
   *via_binder = false;
-  for (int j = st->loops.n; j < loops->n; j++) *via_binder |= assigned[j] != 0;
-  for (int j = 0; j < loops->n; j++) {
-    const Binder *loop = loops->v[j];
+  for (int j = st->loops.n; j < nloops; j++) *via_binder |= assigned[j] != 0;
+  for (int j = 0; j < nloops; j++) {
+    const Binder *loop = &loops[j];
     int loc = lw_new_local(l, loop->var[0] == '_' ? "j" : loop->var, IR_I64);
     if (assigned[j]) {
       /* index d of element e: (e / stride_d) % dim_d + 1 (just e + 1 for a vector) */

@@ -118,6 +118,11 @@ int lw_bound(Lower *l, const char *name);
 int lw_try_size(Lower *l, const Node *e);
 int lw_new_local(Lower *l, const char *base, IrType t);
 int lw_scratch(Lower *l, const char *name, IrExpr *n);
+/* for i in 0 .. n - 1: scratch `buf`[i] = 0 (buf >= 0), else field[i] = 0 */
+void lw_zero_array(Lower *l, int buf, int field, IrExpr *n, Span span);
+/* The loops of a term instance of monomial m: the statement's plates, then
+ * m's sum binders, as Binders; their number, or -1 when more than max. */
+int lw_loops(const Node *st, const Mono *m, Binder *out, int max);
 int lw_free_elements(Lower *l, Span span, int k, PtrVec **body);
 void lw_bind(Lower *l, const char *name, int local);
 void lw_unbind(Lower *l, int n);

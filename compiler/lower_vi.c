@@ -194,6 +194,24 @@ static IrExpr *value_of(Vi *vi, const ViVar *dv, IrExpr *kv) {
   return kv;
 }
 
+/* for kv in 0 .. K - 1 over the values of dv (statements go inside), the
+ * reference `key` replaced by the value; returns kv's local.  The caller
+ * has checked that an override is free. */
+static int value_loop(Vi *vi, const ViVar *dv, const char *key) {
+  Lower *l = vi->l;
+  int kv = lw_new_local(l, "kv", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
+  f->local = kv;
+  f->lo = ci(vi, 0);
+  f->hi = bin(vi, IR_SUB, dv->K, ci(vi, 1));
+  lw_emit(l, f);
+  l->out = &f->body;
+  l->ovr_key[l->novr] = key;
+  l->ovr_val[l->novr] = value_of(vi, dv, loc(vi, kv, IR_I64));
+  l->novr++;
+  return kv;
+}
+
 typedef struct Sum {
   PtrVec *saved;
   int novr;
@@ -256,14 +274,8 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
       IrExpr *flat = lw_ref_flat(l, refs[r], dv->k);
       int fl = lw_new_local(l, "ef", IR_I64);
       set_local(vi, fl, flat);
-      int kv = lw_new_local(l, "kv", IR_I64);
+      int kv = value_loop(vi, dv, refs[r]->key);
       sum->kv[sum->nkv++] = kv;
-      IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
-      f->local = kv;
-      f->lo = ci(vi, 0);
-      f->hi = bin(vi, IR_SUB, dv->K, ci(vi, 1));
-      lw_emit(l, f);
-      l->out = &f->body;
       IrExpr *p = ir_load(l->A, dv->st_f, bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, fl, IR_I64), dv->K),
                                               loc(vi, kv, IR_I64)), IR_F64);
       if (vi->pv == dv)
@@ -278,9 +290,6 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
       g->cond = bin(vi, IR_LT, cf(vi, 0), loc(vi, w, IR_F64));
       lw_emit(l, g);
       l->out = &g->body;
-      l->ovr_key[l->novr] = refs[r]->key;
-      l->ovr_val[l->novr] = value_of(vi, dv, loc(vi, kv, IR_I64));
-      l->novr++;
     }
   }
 }
@@ -417,11 +426,7 @@ static bool plan_use(Vi *vi, const Term *t, int ti, const Mono *m) {
   int nl = st->loops.n + m->nb;
   if (m->nf > 32 || nl == 0 || nl > SG_MAX_LOOPS) return false;
   Binder loops[SG_MAX_LOOPS];
-  for (int i = 0; i < st->loops.n; i++) {
-    const Node *lp = st->loops.v[i];
-    loops[i] = (Binder){lp->var, lp->b, lp->c, lp->d};
-  }
-  for (int i = 0; i < m->nb; i++) loops[st->loops.n + i] = m->b[i];
+  lw_loops(st, m, loops, SG_MAX_LOOPS);
   unsigned cmask = 0;
   bool used[SG_MAX_LOOPS] = {0};
   for (int f = 0; f < m->nf; f++)
@@ -547,18 +552,7 @@ static void emit_group(Vi *vi, const SGroup *g) {
   IrExpr *len = ci(vi, g->slot_key.n);
   for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
   for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
-  int z = lw_new_local(l, "i", IR_I64);
-  IrStmt *zf = ir_stmt(l->A, IS_FOR, sp);
-  zf->local = z;
-  zf->lo = ci(vi, 0);
-  zf->hi = bin(vi, IR_SUB, len, ci(vi, 1));
-  IrStmt *zs = ir_stmt(l->A, IS_STORE, sp);
-  zs->local = -1;
-  zs->field = g->field;
-  zs->index = loc(vi, z, IR_I64);
-  zs->value = cf(vi, 0);
-  vec_push(l->A, &zf->body, zs);
-  lw_emit(l, zf);
+  lw_zero_array(l, -1, g->field, len, sp);
   PtrVec *saved;
   int nb = lw_open_plates(l, g->t->stmt, &saved);
   /* the slots without binders of their own share one sum over the values
@@ -619,23 +613,15 @@ static void open_read(Vi *vi, const SUse *u, SRead *o) {
   Lower *l = vi->l;
   const SGroup *g = u->g;
   o->novr = l->novr;
+  o->s = cf(vi, 0); /* after a failure (then the module has no CAVI) */
   o->nb = lw_open_binders(l, g->keep, g->nkeep, &o->saved);
   int kv[LW_MAX_OVERRIDES];
   for (int i = 0; i < g->nd; i++) {
-    kv[i] = lw_new_local(l, "kv", IR_I64);
-    IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
-    f->local = kv[i];
-    f->lo = ci(vi, 0);
-    f->hi = bin(vi, IR_SUB, g->dvar[i]->K, ci(vi, 1));
-    lw_emit(l, f);
-    l->out = &f->body;
     if (l->novr >= LW_MAX_OVERRIDES) {
       vi_fail(vi, "a product refers to too many discrete elements");
-      continue;
+      return;
     }
-    l->ovr_key[l->novr] = g->dref[i]->key;
-    l->ovr_val[l->novr] = value_of(vi, g->dvar[i], loc(vi, kv[i], IR_I64));
-    l->novr++;
+    kv[i] = value_loop(vi, g->dvar[i], g->dref[i]->key);
   }
   int sl = lw_new_local(l, "ss", IR_F64);
   set_local(vi, sl, ir_load(l->A, g->field, group_index(vi, g, kv, u->slot), IR_F64));

@@ -102,8 +102,9 @@ static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el
 static lvm_status pick_spread(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t *free_el,
                               size_t nf, size_t j, lvm_rng *r, double *w) {
   put_seeds(st, fi, free_el, nf, j);
-  if (vi->refresh && vi->refresh(st, r) != 0) return LVM_EDOM;
-  if (vi->sweep(st, r) != 0) return LVM_EDOM;
+  int s = vi->refresh ? vi->refresh(st, r) : 0;
+  if (!s) s = vi->sweep(st, r);
+  if (s) return (lvm_status)s; /* the kernel's message is in the state */
   const double *eta = lvm_vars_f(st, fi->f->eta);
   double total = 0, top = -INFINITY;
   size_t ninf = 0;
@@ -156,46 +157,56 @@ static lvm_status pick_spread(lvm_vars *st, const lvm_vi_model *vi, const factor
  * recomputes every discrete factor, and the run's ELBO-monotone sweeps
  * start after it.  Without such a factor the start is the prior draw with
  * the discrete factors updated once (vi->local). */
+/* Factor f: discrete with at least as many free elements as values?  Its
+ * info and the number of free elements. */
+static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_info *fi, size_t *nf, int *ok) {
+  lvm_status s = info(st, f, fi);
+  *ok = 0;
+  *nf = 0;
+  if (s || fi->fam) return s;
+  for (size_t c = 0; c < fi->count; c++) *nf += lvm_vars_free_elem(st, fi->f->var, c) != 0;
+  *ok = *nf >= fi->K;
+  return LVM_OK;
+}
+
 static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
   *seeded = 0;
-  int nq = 0;
-  for (int pass = 0; pass < 2; pass++)
-    for (int i = 0; i < vi->n_factors; i++) {
-      factor_info fi;
-      lvm_status s = info(st, &vi->factors[i], &fi);
-      if (s) return s;
-      if (fi.fam) continue;
-      size_t nf = 0;
-      for (size_t c = 0; c < fi.count; c++) nf += lvm_vars_free_elem(st, fi.f->var, c) != 0;
-      if (nf < fi.K) continue;
-      if (pass == 0) {
-        nq++;
+  factor_info fi;
+  size_t nf;
+  int ok, nq = 0;
+  for (int i = 0; i < vi->n_factors; i++) {
+    lvm_status s = seedable(st, &vi->factors[i], &fi, &nf, &ok);
+    if (s) return s;
+    nq += ok;
+  }
+  for (int i = 0; i < vi->n_factors; i++) {
+    lvm_status s = seedable(st, &vi->factors[i], &fi, &nf, &ok);
+    if (s) return s;
+    if (!ok) continue;
+    size_t *free_el = malloc(nf * sizeof *free_el);
+    double *w = nq == 1 ? malloc(nf * sizeof *w) : NULL;
+    if (!free_el || (nq == 1 && !w)) {
+      free(free_el);
+      LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+    }
+    nf = 0;
+    for (size_t c = 0; c < fi.count; c++)
+      if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
+    for (size_t j = 0; j < fi.K && !s; j++) {
+      if (j > 0 && nq == 1) {
+        s = pick_spread(st, vi, &fi, free_el, nf, j, r, w);
         continue;
       }
-      size_t *free_el = malloc(nf * sizeof *free_el);
-      double *w = nq == 1 ? malloc(nf * sizeof *w) : NULL;
-      if (!free_el || (nq == 1 && !w)) {
-        free(free_el);
-        LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
-      }
-      nf = 0;
-      for (size_t c = 0; c < fi.count; c++)
-        if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
-      for (size_t j = 0; j < fi.K && !s; j++) {
-        if (j > 0 && nq == 1) {
-          s = pick_spread(st, vi, &fi, free_el, nf, j, r, w);
-          continue;
-        }
-        size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
-        free_el[p] = free_el[j];
-        free_el[j] = c;
-      }
-      if (!s) put_seeds(st, &fi, free_el, nf, fi.K);
-      free(free_el);
-      free(w);
-      if (s) return s;
-      *seeded = 1;
+      size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
+      free_el[p] = free_el[j];
+      free_el[j] = c;
     }
+    if (!s) put_seeds(st, &fi, free_el, nf, fi.K);
+    free(free_el);
+    free(w);
+    if (s) return s;
+    *seeded = 1;
+  }
   return LVM_OK;
 }
 
@@ -280,15 +291,14 @@ lvm_status lvm_vi_elbo(lvm_vars *st, const lvm_vi_model *vi, double *elbo) {
 /* The statistics of factor c from its eta, and the kernels' accumulated
  * statistics after a discrete factor changed. */
 static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t c) {
-  double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
+  const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
   double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
   if (fi->fam) {
     double work[64];
     return fi->fam->mean_stats(fi->K, eta, T, work);
   }
   lvm_status s = lvm_family_categorical_mean_stats(fi->K, eta, T);
-  if (!s && vi->refresh && vi->refresh(st, NULL) != 0) s = LVM_EINTERNAL;
-  return s;
+  return !s && vi->refresh ? (lvm_status)vi->refresh(st, NULL) : s;
 }
 
 typedef struct grad_ctx {
@@ -304,31 +314,23 @@ typedef struct grad_ctx {
 static lvm_status grad_factor(lvm_vars *st, const factor_info *fi, size_t c, void *ctx) {
   grad_ctx *g = ctx;
   double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
-  double *eta0 = malloc(fi->width * sizeof *eta0);
-  if (!eta0) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
-  memcpy(eta0, eta, fi->width * sizeof *eta0);
   for (size_t j = 0; j < fi->width; j++) {
-    double e0 = eta0[j], h = 1e-6 * (fabs(e0) > 1 ? fabs(e0) : 1), lo, hi;
+    double e0 = eta[j], h = 1e-6 * (fabs(e0) > 1 ? fabs(e0) : 1), lo, hi;
     eta[j] = e0 + h;
     lvm_status s = refresh_stats(st, g->vi, fi, c);
     if (!s) s = lvm_vi_elbo(st, g->vi, &hi);
-    memcpy(eta, eta0, fi->width * sizeof *eta0);
     eta[j] = e0 - h;
     if (!s) s = refresh_stats(st, g->vi, fi, c);
     if (!s) s = lvm_vi_elbo(st, g->vi, &lo);
-    memcpy(eta, eta0, fi->width * sizeof *eta0);
+    eta[j] = e0;
     lvm_status s2 = refresh_stats(st, g->vi, fi, c);
-    if (s || s2) {
-      free(eta0);
-      return s ? s : s2;
-    }
+    if (s || s2) return s ? s : s2;
     double d = fabs(hi - lo) / (2 * h);
     if (d > g->gmax || !isfinite(d)) {
       g->gmax = d;
       snprintf(g->where, g->wn, "%s element %zu, natural parameter %zu", fi->d->name, c + 1, j + 1);
     }
   }
-  free(eta0);
   return LVM_OK;
 }
 
