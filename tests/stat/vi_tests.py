@@ -255,6 +255,22 @@ if res is not None and full is not None:
 r, res, _ = vi(exe, data, "--tol", "0", "--max-iter", "7")
 check("vi --tol 0 runs exactly --max-iter sweeps", res is not None and res["iterations"] == 7
       and res["converged"] is False, r.stderr)
+# variables: the latent ones; a partly observed one keeps its given elements
+# (null natural parameters, sd 0; a discrete one's probabilities one-hot), a
+# fully observed one is left out
+exe, data = build("beta_bernoulli_missing")
+r, res, _ = vi(exe, data)
+y = res["variables"].get("y") if res else None
+check("vi writes a partly observed variable, given elements with null natural parameters",
+      y is not None and y["sd"][0] == 0 and y["natural"][0] == [None, None] and y["probabilities"][0] == [0, 1]
+      and y["sd"][4] > 0 and None not in y["natural"][4], str(y))
+full_data = os.path.join(work, "beta_bernoulli_full.data.json")
+with open(full_data, "w") as f:
+    json.dump({"N": 10, "y": [1, 0, 1, 1, 0, 0, 1, 1, 1, 1]}, f)
+r, res, _ = vi(exe, full_data)
+check("vi leaves a fully observed variable out", res is not None and sorted(res["variables"]) == ["p"],
+      r.stderr if res is None else str(sorted(res["variables"])))
+exe, data = build("gmm")
 r, res, _ = vi(exe, data, "--exclude", "nosuch")
 check("vi --exclude of an unknown name is an error", r.returncode == 1 and "--exclude nosuch" in r.stderr,
       r.stderr)

@@ -58,6 +58,13 @@ static size_t first_elem(const factor_info *fi, size_t c) {
   return fi->fam && fi->fam->sized ? c * fi->K : c;
 }
 
+/* Has factor fi a free element (the data leave some of it latent)? */
+static int any_free(const lvm_vars *st, const factor_info *fi) {
+  for (size_t c = 0; c < fi->count; c++)
+    if (lvm_vars_free_elem(st, fi->f->var, first_elem(fi, c))) return 1;
+  return 0;
+}
+
 lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
   for (int i = 0; i < vi->n_factors; i++) {
     factor_info fi;
@@ -706,7 +713,9 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
   for (int i = 0; i < vi->n_factors; i++) {
     factor_info fi;
     if (best->hidden[vi->factors[i].var]) continue;
-    if (info(best, &vi->factors[i], &fi) != LVM_OK || write_factor(w, best, &fi) != LVM_OK) {
+    lvm_status is = info(best, &vi->factors[i], &fi);
+    if (is == LVM_OK && !any_free(best, &fi)) continue; /* observed: not a latent variable */
+    if (is != LVM_OK || write_factor(w, best, &fi) != LVM_OK) {
       fprintf(err, "%s: error: cannot write '%s'\n", who, out);
       lvm_jsonout_abort(w);
       w = NULL;
