@@ -9,9 +9,9 @@
  * Everything goes through CBLAS (OpenBLAS) and LAPACKE.  Functions that can
  * fail return an lvm_status and report through lvm_error; the others assume
  * valid arguments (dimensions below INT_MAX, non-overlapping arrays unless
- * stated).  Nothing allocates.  OpenBLAS's own thread pool should be
- * disabled when chains run on threads (OPENBLAS_NUM_THREADS=1): the matrices
- * here are small.
+ * stated).  Nothing allocates.  OpenBLAS's own thread pool is stopped at
+ * start-up (lvm_linalg_single_thread): chains run on threads and the
+ * matrices here are small.
  */
 #ifndef LVM_LINALG_H
 #define LVM_LINALG_H
@@ -23,6 +23,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* One BLAS thread, and OpenBLAS's idle pool (started when the library
+ * loads) stopped, unless OPENBLAS_NUM_THREADS is set: called once by the
+ * model's main before any BLAS call or thread. */
+void lvm_linalg_single_thread(void);
 
 typedef enum lvm_transpose { LVM_NOTRANS = 0, LVM_TRANS = 1 } lvm_transpose;
 

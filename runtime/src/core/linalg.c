@@ -7,6 +7,20 @@
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
+
+/* OpenBLAS's own entry points, weak so that another CBLAS links too: the
+ * pthread build starts its thread pool when the library loads, and the idle
+ * threads spin (sched_yield) for about 2^28 cycles before they sleep. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+void lvm_linalg_single_thread(void) {
+  const char *e = getenv("OPENBLAS_NUM_THREADS");
+  if (e && *e) return;
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
+}
 
 static CBLAS_TRANSPOSE cbt(lvm_transpose t) {
   return t == LVM_TRANS ? CblasTrans : CblasNoTrans;

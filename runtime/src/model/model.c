@@ -13,6 +13,7 @@
 
 #include "lvm/cli.h"
 #include "lvm/diag.h"
+#include "lvm/linalg.h"
 #include "lvm/progress.h"
 #include "lvm/vi.h"
 
@@ -500,6 +501,7 @@ int lvm_model_run(const lvm_model *m, int argc, char **argv, FILE *out, FILE *er
   }
 
   lvm_signals_install();
+  lvm_linalg_single_thread();
 
   /* Data: the file, then --set, then the model's own checks (setup). */
   lvm_data *data = lvm_data_alloc();
