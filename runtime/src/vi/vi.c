@@ -89,66 +89,146 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
 }
 
 /* Factor fi's free rows all zero, except the seeds: free_el[j] one-hot at
- * value j, for j < n. */
-static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el, size_t nf, size_t n) {
+ * value j, for j < n, and the candidates cand[q] (positions in free_el) at
+ * values n + q, for q < nc. */
+static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el, size_t nf, size_t n,
+                      const size_t *cand, size_t nc) {
   double *T = lvm_vars_f(st, fi->f->stats);
   for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
   for (size_t j = 0; j < n; j++) T[free_el[j] * fi->width + j] = 1.0;
+  for (size_t q = 0; q < nc; q++) T[free_el[cand[q]] * fi->width + n + q] = 1.0;
 }
 
-/* Choose seed j among free_el[j..nf) (moved to free_el[j]), far from seeds
- * 0..j-1: with those seeds alone (every other free row weighing nothing)
- * one sweep updates every factor, which gives every candidate c its
- * expected log-weights eta_cv (the factor's natural parameters,
- * unnormalised); c is chosen with probability proportional to
- * L - max_{v<j} eta_cv, where L is the largest max_{v<j} eta_cv over the
- * candidates: how much worse than the best explained candidate the values
- * grown from the seeds explain it (for a Gaussian mixture, tau/2 times the
- * squared distance to the nearest seed, as in k-means++).  Candidates with
- * no finite weight under the seeded values come first. */
-static lvm_status pick_spread(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t *free_el,
-                              size_t nf, size_t j, lvm_rng *r, double *w) {
-  put_seeds(st, fi, free_el, nf, j);
+/* With the seeds free_el[0..j) and the candidates cand[0..nc) (at values
+ * j..j+nc) alone, every other free row weighing nothing, one sweep updates
+ * every factor; it gives every free row c its expected log-weights eta_cv
+ * (the factor's natural parameters, unnormalised).  best[i] (i >= j) gets
+ * max_{v<j} eta_{free_el[i],v}, and, for each candidate q, gain[q] the sum
+ * over rows of max(0, eta_{c,j+q} - best_c) (how much better the values
+ * grown from it explain the rows) and nbest[q][i] max(best[i], eta_{.,j+q}).
+ * The rows' common shifts (a Dirichlet's digamma of the total) cancel,
+ * since both come from the same sweep. */
+static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi,
+                               const size_t *free_el, size_t nf, size_t j, const size_t *cand, size_t nc,
+                               lvm_rng *r, double *best, double *gain, double **nbest) {
+  put_seeds(st, fi, free_el, nf, j, cand, nc);
   int s = vi->refresh ? vi->refresh(st, r) : 0;
   if (!s) s = vi->sweep(st, r);
   if (s) return (lvm_status)s; /* the kernel's message is in the state */
   const double *eta = lvm_vars_f(st, fi->f->eta);
-  double total = 0, top = -INFINITY;
-  size_t ninf = 0;
+  for (size_t q = 0; q < nc; q++) gain[q] = 0;
   for (size_t i = j; i < nf; i++) {
     const double *e = eta + free_el[i] * fi->width;
-    double best = -INFINITY;
-    for (size_t v = 0; v < j; v++) best = e[v] > best ? e[v] : best;
-    w[i] = best;
-    if (best > top) top = best;
-  }
-  for (size_t i = j; i < nf; i++) {
-    double x = w[i] > -INFINITY ? top - w[i] : INFINITY;
-    if (!(x >= 0)) x = 0;
-    w[i] = x;
-    if (isinf(x)) ninf++;
-    else total += x;
-  }
-  size_t pick = j + (size_t)lvm_rng_uniform_int(r, nf - j);
-  if (ninf) {
-    size_t k = (size_t)lvm_rng_uniform_int(r, ninf);
-    for (size_t i = j; i < nf; i++)
-      if (isinf(w[i]) && k-- == 0) {
-        pick = i;
-        break;
-      }
-  } else if (total > 0) {
-    double u = lvm_rng_uniform(r) * total, acc = 0;
-    for (size_t i = j; i < nf; i++) {
-      acc += w[i];
-      pick = i;
-      if (w[i] > 0 && u < acc) break;
+    double b = -INFINITY;
+    for (size_t v = 0; v < j; v++) b = e[v] > b ? e[v] : b;
+    best[i] = b;
+    for (size_t q = 0; q < nc; q++) {
+      double g = e[j + q] - b; /* NaN (both -inf) counts as no gain */
+      if (g > 0) gain[q] += g;
+      nbest[q][i] = g > 0 ? e[j + q] : b;
     }
   }
-  size_t c = free_el[pick];
-  free_el[pick] = free_el[j];
-  free_el[j] = c;
   return LVM_OK;
+}
+
+/* Up to nc distinct candidates among positions j..nf of free_el, drawn
+ * with probability proportional to w[i] = top - best[i] (top: the largest
+ * best[i]), as k-means++ draws by squared distance to the nearest seed;
+ * rows no seed explains (best -inf) first.  Returns how many. */
+static size_t draw_candidates(const double *best, size_t nf, size_t j, size_t nc, lvm_rng *r, double *w,
+                              size_t *cand) {
+  double top = -INFINITY;
+  for (size_t i = j; i < nf; i++) top = best[i] > top ? best[i] : top;
+  size_t got = 0;
+  for (size_t i = j; i < nf; i++) {
+    double x = best[i] > -INFINITY ? top - best[i] : INFINITY;
+    w[i] = x >= 0 ? x : 0;
+  }
+  while (got < nc && got < nf - j) {
+    double total = 0;
+    size_t ninf = 0;
+    for (size_t i = j; i < nf; i++) {
+      if (isinf(w[i])) ninf++;
+      else total += w[i];
+    }
+    size_t pick = SIZE_MAX;
+    if (ninf) {
+      size_t k = (size_t)lvm_rng_uniform_int(r, ninf);
+      for (size_t i = j; i < nf && pick == SIZE_MAX; i++)
+        if (isinf(w[i]) && k-- == 0) pick = i;
+    } else if (total > 0) {
+      double u = lvm_rng_uniform(r) * total, acc = 0;
+      for (size_t i = j; i < nf; i++) {
+        if (!(w[i] > 0)) continue;
+        acc += w[i];
+        pick = i;
+        if (u < acc) break;
+      }
+    } else { /* every remaining row explained equally well: uniform among the undrawn */
+      size_t left = nf - j - got, k = (size_t)lvm_rng_uniform_int(r, left);
+      for (size_t i = j; i < nf && pick == SIZE_MAX; i++)
+        if (w[i] >= 0 && k-- == 0) pick = i;
+    }
+    if (pick == SIZE_MAX) break;
+    cand[got++] = pick;
+    w[pick] = -1; /* drawn: weighs nothing from now on */
+  }
+  return got;
+}
+
+/* Greedy k-means++ seeding of factor fi (docs/inference.md): the first
+ * seed at random; each next one the best, by gain, of L candidates drawn
+ * as in draw_candidates, L = 2 + floor(log K) as in scikit-learn's
+ * k-means++.  The candidates are evaluated K - j at a time (values j..K-1
+ * are free), so K = 5 costs 8 sweeps. */
+static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t *free_el,
+                               size_t nf, lvm_rng *r) {
+  enum { MAX_TRIALS = 8 };
+  size_t K = fi->K, L = 2 + (size_t)floor(log((double)K));
+  if (L > MAX_TRIALS) L = MAX_TRIALS;
+  double *best = malloc(nf * sizeof *best), *w = malloc(nf * sizeof *w), *nbest[MAX_TRIALS];
+  size_t nalloc = 0;
+  lvm_status s = LVM_OK;
+  for (; nalloc < L; nalloc++)
+    if (!(nbest[nalloc] = malloc(nf * sizeof(double)))) break;
+  int oom = !best || !w || nalloc < L;
+  if (oom) goto done;
+  size_t p = (size_t)lvm_rng_uniform_int(r, nf), c = free_el[p]; /* the first seed */
+  free_el[p] = free_el[0];
+  free_el[0] = c;
+  double gain[MAX_TRIALS];
+  s = spread_sweep(st, vi, fi, free_el, nf, 1, NULL, 0, r, best, gain, nbest);
+  for (size_t j = 1; j < K && !s; j++) {
+    size_t cand[MAX_TRIALS], nc = draw_candidates(best, nf, j, L, r, w, cand);
+    size_t top = 0;
+    double topg = -1;
+    double *keep = w; /* nbest of the best candidate so far (w is free again) */
+    for (size_t q0 = 0; q0 < nc && !s; q0 += K - j) {
+      size_t n = nc - q0 < K - j ? nc - q0 : K - j;
+      s = spread_sweep(st, vi, fi, free_el, nf, j, cand + q0, n, r, best, gain, nbest);
+      for (size_t q = 0; q < n && !s; q++)
+        if (gain[q] > topg) {
+          topg = gain[q];
+          top = cand[q0 + q];
+          memcpy(keep + j, nbest[q] + j, (nf - j) * sizeof *keep);
+        }
+    }
+    if (s) break;
+    if (nc == 0) top = j; /* nothing to draw from: cannot happen with nf >= K */
+    else memcpy(best + j, keep + j, (nf - j) * sizeof *best);
+    c = free_el[top]; /* the chosen candidate becomes seed j */
+    free_el[top] = free_el[j];
+    free_el[j] = c;
+    double b = best[top];
+    best[top] = best[j];
+    best[j] = b;
+  }
+done:
+  free(best);
+  free(w);
+  for (size_t q = 0; q < nalloc; q++) free(nbest[q]);
+  if (oom) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+  return s;
 }
 
 /* The data-driven start (docs/inference.md): every discrete factor with at
@@ -191,26 +271,21 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     if (s) return s;
     if (!ok) continue;
     size_t *free_el = malloc(nf * sizeof *free_el);
-    double *w = nq == 1 ? malloc(nf * sizeof *w) : NULL;
-    if (!free_el || (nq == 1 && !w)) {
-      free(free_el);
-      LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
-    }
+    if (!free_el) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
     nf = 0;
     for (size_t c = 0; c < fi.count; c++)
       if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
-    for (size_t j = 0; j < fi.K && !s; j++) {
-      if (j > 0 && nq == 1) {
-        s = pick_spread(st, vi, &fi, free_el, nf, j, r, w);
-        continue;
+    if (nq == 1) {
+      s = spread_seeds(st, vi, &fi, free_el, nf, r);
+    } else {
+      for (size_t j = 0; j < fi.K; j++) {
+        size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
+        free_el[p] = free_el[j];
+        free_el[j] = c;
       }
-      size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
-      free_el[p] = free_el[j];
-      free_el[j] = c;
     }
-    if (!s) put_seeds(st, &fi, free_el, nf, fi.K);
+    if (!s) put_seeds(st, &fi, free_el, nf, fi.K, NULL, 0);
     free(free_el);
-    free(w);
     if (s) return s;
     *seeded = 1;
   }
