@@ -463,6 +463,9 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
   else fputs("NULL", f);
   fprintf(f, ", %d,%s\n};\n\n"
              "int main(int argc, char **argv) { return lvm_gen_main(&gen_model, argc, argv); }\n",
-          m->vi_factors.n, ir_find_func(m, "vi_refresh") ? " gen_vi_refresh," : "");
+          m->vi_factors.n,
+          !ir_find_func(m, "vi_refresh") ? ""
+          : ir_find_func(m, "vi_seed")   ? " gen_vi_refresh, gen_vi_seed,"
+                                         : " gen_vi_refresh, NULL,");
   return ferror(f) ? -1 : 0;
 }

@@ -43,7 +43,8 @@
 _Static_assert(offsetof(lvm_gen_model, vi_local) == sizeof(lvm_vars_desc) + 5 * sizeof(void *) &&
                    offsetof(lvm_gen_model, n_vi_factors) == sizeof(lvm_vars_desc) + 10 * sizeof(void *) &&
                    offsetof(lvm_gen_model, vi_refresh) == sizeof(lvm_vars_desc) + 11 * sizeof(void *) &&
-                   sizeof(lvm_gen_model) == sizeof(lvm_vars_desc) + 12 * sizeof(void *),
+                   offsetof(lvm_gen_model, vi_seed) == sizeof(lvm_vars_desc) + 12 * sizeof(void *) &&
+                   sizeof(lvm_gen_model) == sizeof(lvm_vars_desc) + 13 * sizeof(void *),
                "lvm_gen_model changed: emit its fields in emit_tables() (and emit_c.c)");
 _Static_assert(sizeof(lvm_vi_factor) == 32 && offsetof(lvm_vi_factor, family) == 8 &&
                    offsetof(lvm_vi_factor, size) == 24,
@@ -931,16 +932,17 @@ static void emit_tables(L *l, bool with_main) {
     free(fs);
   }
   /* lvm_gen_model {lvm_vars_desc {model; n_vars; vars; n_sizes; sizes}; source; init; sweep; log_joint;
-   * simulate; vi_local; vi_sweep; vi_expect; vi_factors; vi_unsupported; n_vi_factors; vi_refresh} */
+   * simulate; vi_local; vi_sweep; vi_expect; vi_factors; vi_unsupported; n_vi_factors; vi_refresh;
+   * vi_seed} */
   LLVMTypeRef desc_el[5] = {l->ptr, l->i32, l->ptr, l->i32, l->ptr};
   LLVMTypeRef desc_ty = named_struct(l, "lvm_vars_desc", desc_el, 5);
-  LLVMTypeRef gm_el[13] = {desc_ty, l->ptr, l->ptr, l->ptr, l->ptr, l->ptr, l->ptr,
-                           l->ptr,  l->ptr, l->ptr, l->ptr, l->i32, l->ptr};
-  LLVMTypeRef gm_ty = named_struct(l, "lvm_gen_model", gm_el, 13);
+  LLVMTypeRef gm_el[14] = {desc_ty, l->ptr, l->ptr, l->ptr, l->ptr, l->ptr, l->ptr,
+                           l->ptr,  l->ptr, l->ptr, l->ptr, l->i32, l->ptr, l->ptr};
+  LLVMTypeRef gm_ty = named_struct(l, "lvm_gen_model", gm_el, 14);
   LLVMValueRef d[5] = {global_str(l, l->m->model), ci32(l, l->m->vars.n), vars, ci32(l, l->m->sizes.n), sizes};
   const char *kn[7] = {"gen_init", "gen_sweep", "gen_log_joint", "gen_simulate",
                        "gen_vi_local", "gen_vi_sweep", "gen_vi_expect"};
-  LLVMValueRef g[13] = {LLVMConstNamedStruct(desc_ty, d, 5), global_str(l, l->m->source)};
+  LLVMValueRef g[14] = {LLVMConstNamedStruct(desc_ty, d, 5), global_str(l, l->m->source)};
   for (int i = 0; i < 7; i++) {
     LLVMValueRef k = i < 4 || l->with_vi ? LLVMGetNamedFunction(l->M, kn[i]) : NULL;
     g[i + 2] = k ? k : LLVMConstNull(l->ptr);
@@ -950,8 +952,10 @@ static void emit_tables(L *l, bool with_main) {
   g[11] = ci32(l, l->with_vi ? nf : 0);
   LLVMValueRef refresh = l->with_vi ? LLVMGetNamedFunction(l->M, "gen_vi_refresh") : NULL;
   g[12] = refresh ? refresh : LLVMConstNull(l->ptr);
+  LLVMValueRef seed = l->with_vi ? LLVMGetNamedFunction(l->M, "gen_vi_seed") : NULL;
+  g[13] = seed ? seed : LLVMConstNull(l->ptr);
   LLVMValueRef gm = LLVMAddGlobal(l->M, gm_ty, "gen_model");
-  LLVMSetInitializer(gm, LLVMConstNamedStruct(gm_ty, g, 13));
+  LLVMSetInitializer(gm, LLVMConstNamedStruct(gm_ty, g, 14));
   LLVMSetGlobalConstant(gm, 1);
   if (!with_main) return;
   LLVMSetLinkage(gm, LLVMInternalLinkage);

@@ -708,7 +708,9 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
   lw_emit(l, s);
 }
 
-static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms) {
+/* eta_only (vi_seed): the natural parameters go straight into the factor's
+ * eta, and its statistics are left as they are. */
+static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool eta_only) {
   Lower *l = vi->l;
   int w = lw_scratch(l, "w", dv->K);
   PtrVec *cbody;
@@ -735,12 +737,18 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms) {
   lw_for_touching(l, dv->v, dv->k, e, terms, acc_expect, &ctx);
   vi->pv = NULL;
   IrStmt *st = ir_stmt(l->A, IS_STORE, dv->v->span);
-  st->local = w;
-  st->index = loc(vi, kv, IR_I64);
+  if (eta_only) {
+    st->local = -1;
+    st->field = dv->eta_f;
+    st->index = bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), loc(vi, kv, IR_I64));
+  } else {
+    st->local = w;
+    st->index = loc(vi, kv, IR_I64);
+  }
   st->value = loc(vi, ctx.acc, IR_F64);
   lw_emit(l, st);
   l->out = cbody;
-  factor_update(vi, dv, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), w, ci(vi, 0), dv->K);
+  if (!eta_only) factor_update(vi, dv, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), w, ci(vi, 0), dv->K);
   l->out = saved;
 }
 
@@ -773,9 +781,9 @@ static void update_coupled(Vi *vi, const ViVar *vv, const PtrVec *terms) {
   l->out = saved;
 }
 
-static void update(Vi *vi, const ViVar *vv, const PtrVec *terms) {
+static void update(Vi *vi, const ViVar *vv, const PtrVec *terms, bool eta_only) {
   vi->l->span = vv->v->span;
-  if (vv->discrete) update_discrete(vi, vv, terms);
+  if (vv->discrete) update_discrete(vi, vv, terms, eta_only);
   else if (vv->vp->coupled) update_coupled(vi, vv, terms);
   else update_scatter(vi, vv, terms);
 }
@@ -822,16 +830,24 @@ static void lower_expect(Vi *vi, const PtrVec *terms) {
   lw_emit(l, r);
 }
 
-/* discrete_only: vi_local; refresh: vi_refresh (every group); otherwise
- * vi_sweep.  After a discrete factor's update, the groups that depend on
- * it are accumulated again. */
-static void lower_kernel(Vi *vi, const char *name, bool discrete_only, bool refresh, const PtrVec *terms) {
+typedef enum { K_LOCAL, K_SWEEP, K_REFRESH, K_SEED } KernelKind;
+
+/* vi_local: the discrete factors; vi_sweep: every factor; vi_refresh: every
+ * group of accumulated statistics; vi_seed: the continuous factors, then
+ * the discrete factors' natural parameters only (their statistics and the
+ * groups stay as the runtime set them: the seeded start's evaluations).
+ * In vi_local and vi_sweep, after a discrete factor's update, the groups
+ * that depend on it are accumulated again. */
+static void lower_kernel(Vi *vi, const char *name, KernelKind kind, const PtrVec *terms) {
   lw_new_func(vi->l, name, IR_I64);
-  if (refresh) emit_groups(vi, NULL);
-  for (int i = 0; i < vi->n && !refresh; i++)
-    if (!discrete_only || vi->vars[i].discrete) {
-      update(vi, &vi->vars[i], terms);
-      if (vi->vars[i].discrete) emit_groups(vi, &vi->vars[i]);
+  if (kind == K_REFRESH) emit_groups(vi, NULL);
+  for (int pass = 0; pass < 2 && kind != K_REFRESH; pass++)
+    for (int i = 0; i < vi->n; i++) {
+      const ViVar *vv = &vi->vars[i];
+      if (kind == K_SEED ? (pass == 0) == vv->discrete : pass == 1 || (kind == K_LOCAL && !vv->discrete))
+        continue;
+      update(vi, vv, terms, kind == K_SEED);
+      if (vv->discrete && kind != K_SEED) emit_groups(vi, vv);
     }
   IrStmt *r = ir_stmt(vi->l->A, IS_RETURN, NO_SPAN);
   r->value = ci(vi, 0);
@@ -942,10 +958,13 @@ void lower_vi(Lower *l, const PtrVec *terms, const PtrVec *order) {
     l->hook_ctx = &vi;
     plan_stats(&vi, terms);
     l->hoisted = vi_hoisted;
-    lower_kernel(&vi, "vi_local", true, false, terms);
-    lower_kernel(&vi, "vi_sweep", false, false, terms);
+    lower_kernel(&vi, "vi_local", K_LOCAL, terms);
+    lower_kernel(&vi, "vi_sweep", K_SWEEP, terms);
     lower_expect(&vi, terms);
-    lower_kernel(&vi, "vi_refresh", false, true, terms);
+    lower_kernel(&vi, "vi_refresh", K_REFRESH, terms);
+    bool discrete = false;
+    for (int i = 0; i < vi.n; i++) discrete |= vi.vars[i].discrete;
+    if (discrete) lower_kernel(&vi, "vi_seed", K_SEED, terms);
     l->hoisted = NULL;
     l->atom_hook = NULL;
     l->hook_ctx = NULL;

@@ -68,8 +68,9 @@ typedef struct lvm_gen_model {
   const lvm_vi_factor *vi_factors;
   const char *vi_unsupported;
   int n_vi_factors;
-  /* Optional (with the CAVI kernels): lvm_vi_model.refresh. */
+  /* Optional (with the CAVI kernels): lvm_vi_model.refresh and .seed. */
   int (*vi_refresh)(lvm_vars *st, lvm_rng *r);
+  int (*vi_seed)(lvm_vars *st, lvm_rng *r);
 } lvm_gen_model;
 
 /* The lvm_model of a generated model (its functions are the runtime's).

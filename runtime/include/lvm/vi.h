@@ -69,6 +69,11 @@ typedef struct lvm_vi_model {
    * local and sweep keep current) after the runtime has changed factors
    * itself.  NULL: the kernels keep none. */
   int (*refresh)(lvm_vars *st, lvm_rng *r);
+  /* Optional: the seeded start's evaluation sweep: the continuous factors
+   * updated as in sweep, then only the natural parameters of the discrete
+   * factors (their statistics and the accumulated ones left as they are).
+   * NULL: the runtime uses refresh and sweep. */
+  int (*seed)(lvm_vars *st, lvm_rng *r);
 } lvm_vi_model;
 
 /* Set every factor from the current values: stats = T(value) (a point

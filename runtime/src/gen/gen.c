@@ -127,6 +127,7 @@ lvm_model lvm_gen_record(const lvm_gen_model *g, lvm_vi_model *vi) {
         .sweep = g->vi_sweep,
         .expect = g->vi_expect,
         .refresh = g->vi_refresh,
+        .seed = g->vi_seed,
     };
   }
   lvm_model m = {

@@ -113,7 +113,7 @@ static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const facto
                                lvm_rng *r, double *best, double *gain, double **nbest) {
   put_seeds(st, fi, free_el, nf, j, cand, nc);
   int s = vi->refresh ? vi->refresh(st, r) : 0;
-  if (!s) s = vi->sweep(st, r);
+  if (!s) s = vi->seed ? vi->seed(st, r) : vi->sweep(st, r);
   if (s) return (lvm_status)s; /* the kernel's message is in the state */
   const double *eta = lvm_vars_f(st, fi->f->eta);
   for (size_t q = 0; q < nc; q++) gain[q] = 0;
