@@ -11,7 +11,8 @@ usage: run_vi_bench.py LVMC [--n N] [--tol T] [--repeat R] [--restarts S] [--tag
 Times are CPU times (user + system; this machine is shared): lvmc's
 whole process (reading the JSON data, fitting, writing its output, without
 the z factor: --exclude z) from
-getrusage of the child, and its fit alone (the sweeps and ELBOs: the
+getrusage of the child, and its fit alone (each restart's seeded start,
+sweeps and ELBOs: the
 wall-clock seconds the executable reports per restart, so under load it can
 exceed the process's CPU time); BayesPy and sklearn in-process (time.process_time
 around the fit only; the data already in numpy).  The best of --repeat runs.
@@ -187,8 +188,9 @@ def main():
         f.write("\n".join(head) + "\n" + "\n".join(json.dumps(r) for r in rows) + "\n")
     lines = [f"# CAVI benchmark, {day}", ""] + [f"- {h}" for h in head] + [
         "", f"N = {args.n}, K = {args.k}, relative ELBO tolerance {args.tol}, {args.restarts} restarts (iterations: "
-        f"their total; lvmc: after its start, which takes K more sweeps per restart; sklearn: of the best, after "
-        f"its k-means start); CPU seconds, best of {args.repeat} runs.",
+        f"their total, after the start; sklearn: of the best, after its k-means start); CPU seconds, best of "
+        f"{args.repeat} runs. Fit times include the starts (lvmc: the seeded start, 2K - 2 vi_seed evaluations "
+        f"and a sweep per restart for K = 5; sklearn: k-means), so ms / iteration is fit time / iterations.",
         "", "| D | system | CPU s (process) | s (fit) | iterations | ms / iteration | ELBO | avg log lik | BayesPy ÷ lvmc | sklearn ÷ lvmc |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for D in (1, 2):

@@ -619,6 +619,7 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
   const lvm_vi_model *vi = m->vi;
   lvm_rng rng;
   lvm_rng_seed(&rng, cli->seed, (uint64_t)r);
+  double t0 = now(); /* the restart's time: its start (seeding) and sweeps */
   int s = m->init(st, &rng);
   if (s == 0) s = lvm_vi_set_point(st, vi);
   int seeded = 0;
@@ -629,7 +630,7 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
     fprintf(err, "%s: error: restart %d, initialisation: %s\n", who, r + 1, last_error(m, st, s));
     return 1;
   }
-  double prev = -INFINITY, elbo = -INFINITY, t0 = now();
+  double prev = -INFINITY, elbo = -INFINITY;
   res->converged = 0;
   long it;
   for (it = 1; it <= cli->max_iter; it++) {
