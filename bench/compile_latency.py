@@ -33,6 +33,8 @@ import sys
 import tempfile
 import time
 
+from cpu_model import cpu_model
+
 
 def wall(cmd, reps, cwd=None):
     times = []
@@ -153,13 +155,7 @@ def main():
     mx = ["**max**"] + [fmt(max([x for x in c if x is not None])) for c in cols]
     lines.append("| " + " | ".join(med) + " |")
     lines.append("| " + " | ".join(mx) + " |")
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    note = (f"\nMedian of {a.reps} runs; {platform.machine()} {cpu}, {os.cpu_count()} cores; "
+    note = (f"\nMedian of {a.reps} runs; {platform.machine()} {cpu_model()}, {os.cpu_count()} cores; "
             f"`{' '.join(sys.argv)}`.\n")
     if failed:
         note += "\nNot built (the code generator does not support them yet): " + \
