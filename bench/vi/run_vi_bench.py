@@ -153,6 +153,13 @@ def run_sklearn(x, D, K, elbo_scale):
     return best
 
 
+def ratio(other, lv):
+    """other's CPU time over lvmc's, and over lvmc's fit time (which the
+    executable reports to 0.01 s: a tiny run can report 0)"""
+    fit = f"{other['cpu'] / lv['fit']:.2g}×" if lv["fit"] > 0 else "—"
+    return f"{other['cpu'] / lv['cpu']:.2g}× (fit {fit})"
+
+
 def machine():
     return f"{cpu_model()}, {os.cpu_count()} CPUs, {platform.platform()}, load {os.getloadavg()[0]:.2f}"
 
@@ -195,8 +202,8 @@ def main():
         lv = rs[0]
         for r in rs:
             elbo = f"{r['elbo']:.6f}" if not r["system"].startswith("sklearn") else f"({r['elbo']:.1f}, own bound)"
-            ratio_b = f"{rs[1]['cpu'] / lv['cpu']:.2g}× (fit {rs[1]['cpu'] / lv['fit']:.2g}×)" if r is lv else ""
-            ratio_s = f"{rs[2]['cpu'] / lv['cpu']:.2g}× (fit {rs[2]['cpu'] / lv['fit']:.2g}×)" if r is lv else ""
+            ratio_b = ratio(rs[1], lv) if r is lv else ""
+            ratio_s = ratio(rs[2], lv) if r is lv else ""
             lines.append(f"| {D} | {r['system']} | {r['cpu']:.3f} | {r['fit']:.3f} | {r['iterations']} | "
                          f"{1000 * r['fit'] / max(r['iterations'], 1):.1f} | {elbo} | {r['loglik']:.6f} | "
                          f"{ratio_b} | {ratio_s} |")
