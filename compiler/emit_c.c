@@ -461,11 +461,10 @@ int emit_c(FILE *f, const IrModule *m, Diags *diags) {
   fputs(m->vi_factors.n ? "gen_vi_factors, " : "NULL, ", f);
   if (m->vi_unsupported) c_string(f, m->vi_unsupported);
   else fputs("NULL", f);
-  fprintf(f, ", %d,%s\n};\n\n"
+  /* vi_seed follows vi_refresh, which every model with CAVI kernels has */
+  fprintf(f, ", %d,%s%s\n};\n\n"
              "int main(int argc, char **argv) { return lvm_gen_main(&gen_model, argc, argv); }\n",
-          m->vi_factors.n,
-          !ir_find_func(m, "vi_refresh") ? ""
-          : ir_find_func(m, "vi_seed")   ? " gen_vi_refresh, gen_vi_seed,"
-                                         : " gen_vi_refresh, NULL,");
+          m->vi_factors.n, ir_find_func(m, "vi_refresh") ? " gen_vi_refresh," : "",
+          ir_find_func(m, "vi_seed") ? " gen_vi_seed," : "");
   return ferror(f) ? -1 : 0;
 }

@@ -712,7 +712,7 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
  * eta, and its statistics are left as they are. */
 static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool eta_only) {
   Lower *l = vi->l;
-  int w = lw_scratch(l, "w", dv->K);
+  int w = eta_only ? -1 : lw_scratch(l, "w", dv->K);
   PtrVec *cbody;
   int e = lw_free_elements(l, dv->v->span, dv->k, &cbody);
   PtrVec *saved = l->out;
@@ -840,15 +840,21 @@ typedef enum { K_LOCAL, K_SWEEP, K_REFRESH, K_SEED } KernelKind;
  * that depend on it are accumulated again. */
 static void lower_kernel(Vi *vi, const char *name, KernelKind kind, const PtrVec *terms) {
   lw_new_func(vi->l, name, IR_I64);
-  if (kind == K_REFRESH) emit_groups(vi, NULL);
-  for (int pass = 0; pass < 2 && kind != K_REFRESH; pass++)
+  if (kind == K_REFRESH) {
+    emit_groups(vi, NULL);
+  } else if (kind == K_SEED) {
+    for (int i = 0; i < vi->n; i++)
+      if (!vi->vars[i].discrete) update(vi, &vi->vars[i], terms, false);
+    for (int i = 0; i < vi->n; i++)
+      if (vi->vars[i].discrete) update(vi, &vi->vars[i], terms, true);
+  } else {
     for (int i = 0; i < vi->n; i++) {
       const ViVar *vv = &vi->vars[i];
-      if (kind == K_SEED ? (pass == 0) == vv->discrete : pass == 1 || (kind == K_LOCAL && !vv->discrete))
-        continue;
-      update(vi, vv, terms, kind == K_SEED);
-      if (vv->discrete && kind != K_SEED) emit_groups(vi, vv);
+      if (kind == K_LOCAL && !vv->discrete) continue;
+      update(vi, vv, terms, false);
+      if (vv->discrete) emit_groups(vi, vv);
     }
+  }
   IrStmt *r = ir_stmt(vi->l->A, IS_RETURN, NO_SPAN);
   r->value = ci(vi, 0);
   lw_emit(vi->l, r);

@@ -100,14 +100,16 @@ static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el
 }
 
 /* With the seeds free_el[0..j) and the candidates cand[0..nc) (at values
- * j..j+nc) alone, every other free row weighing nothing, one sweep updates
- * every factor; it gives every free row c its expected log-weights eta_cv
- * (the factor's natural parameters, unnormalised).  best[i] (i >= j) gets
- * max_{v<j} eta_{free_el[i],v}, and, for each candidate q, gain[q] the sum
- * over rows of max(0, eta_{c,j+q} - best_c) (how much better the values
- * grown from it explain the rows) and nbest[q][i] max(best[i], eta_{.,j+q}).
- * The rows' common shifts (a Dirichlet's digamma of the total) cancel,
- * since both come from the same sweep. */
+ * j..j+nc) alone, every other free row weighing nothing, one evaluation
+ * (vi_seed when the model has it: the continuous factors, then the discrete
+ * factors' eta only; else vi_sweep) gives every free row c its expected
+ * log-weights eta_cv (the factor's natural parameters, unnormalised).
+ * best[i] (i >= j) gets max_{v<j} eta_{free_el[i],v}, and, for each
+ * candidate q, gain[q] the sum over rows of max(0, eta_{c,j+q} - best_c)
+ * (how much better the values grown from it explain the rows) and
+ * nbest[q][i] max(best[i], eta_{.,j+q}).  The rows' common shifts (a
+ * Dirichlet's digamma of the total) cancel, since both come from the same
+ * evaluation. */
 static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi,
                                const size_t *free_el, size_t nf, size_t j, const size_t *cand, size_t nc,
                                lvm_rng *r, double *best, double *gain, double **nbest) {
@@ -214,8 +216,7 @@ static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const facto
         }
     }
     if (s) break;
-    if (nc == 0) top = j; /* nothing to draw from: cannot happen with nf >= K */
-    else memcpy(best + j, keep + j, (nf - j) * sizeof *best);
+    memcpy(best + j, keep + j, (nf - j) * sizeof *best); /* nc >= 1, as nf >= K > j */
     c = free_el[top]; /* the chosen candidate becomes seed j */
     free_el[top] = free_el[j];
     free_el[j] = c;
@@ -231,19 +232,6 @@ done:
   return s;
 }
 
-/* The data-driven start (docs/inference.md): every discrete factor with at
- * least as many free elements as values puts all its weight on K of them,
- * one per value (the others weigh nothing), so that the first sweep's
- * updates of the factors that follow from the discrete ones (a mixture's
- * component parameters) see one data point each, as a seeded k-means or
- * the Gibbs reference's start does.  When one discrete factor qualifies,
- * its seeds are spread out (pick_spread: the first at random, each next
- * one far from those before, at the cost of K - 1 sweeps); with several,
- * they are chosen uniformly at random.  Any model: an update from fewer
- * weighted terms is still a conjugate update; the first sweep then
- * recomputes every discrete factor, and the run's ELBO-monotone sweeps
- * start after it.  Without such a factor the start is the prior draw with
- * the discrete factors updated once (vi->local). */
 /* Factor f: discrete with at least as many free elements as values?  Its
  * info and the number of free elements. */
 static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_info *fi, size_t *nf, int *ok) {
@@ -256,6 +244,18 @@ static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_in
   return LVM_OK;
 }
 
+/* The data-driven start (docs/inference.md): every discrete factor with at
+ * least as many free elements as values puts all its weight on K of them,
+ * one per value (the others weigh nothing), so that the first sweep's
+ * updates of the factors that follow from the discrete ones (a mixture's
+ * component parameters) see one data point each, as a seeded k-means or
+ * the Gibbs reference's start does.  When one discrete factor qualifies,
+ * its seeds are spread out (spread_seeds: greedy k-means++, 8 evaluations
+ * for K = 5); with several, they are chosen uniformly at random.  Any
+ * model: an update from fewer weighted terms is still a conjugate update;
+ * the first sweep then recomputes every discrete factor, and the run's
+ * ELBO-monotone sweeps start after it.  Without such a factor the start is
+ * the prior draw with the discrete factors updated once (vi->local). */
 static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
   *seeded = 0;
   factor_info fi;
