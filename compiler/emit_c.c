@@ -151,6 +151,8 @@ static void nested(E *e, const PtrVec *b) {
   fputs("}\n", e->f);
 }
 
+static const IrExpr zero_index = {.op = IR_CONST_I, .type = IR_I64};
+
 static void stmt(E *e, const IrStmt *s) {
   FILE *f = e->f;
   switch (s->kind) {
@@ -319,6 +321,17 @@ static void stmt(E *e, const IrStmt *s) {
     fail_check(e, s->span, "the variational factor is improper (CAVI update)");
     return;
   }
+  case IS_VIROWS:
+    indent(e);
+    fprintf(f, "status = lvm_gen_vi_categorical_rows(st, %d, ", s->local);
+    expr(e, s->args[0]);
+    fputs(", ", f);
+    elem_addr(e, s->field, &zero_index);
+    fputs(", ", f);
+    elem_addr(e, s->field2, &zero_index);
+    fputs(");\n", f);
+    fail_check(e, s->span, "the variational factor is improper (CAVI update)");
+    return;
   case IS_FAIL:
     indent(e);
     fputs("return gen_fail(st, ", f);

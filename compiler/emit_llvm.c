@@ -94,7 +94,8 @@ static const Sig sigs[] = {
     {"lvm_categorical_logit_draw", 'l', "rlp", false}, {"lvm_dirichlet_draw", 'v', "rlpp", false},
     /* lvm/gen.h */
     {"lvm_gen_scratch", 'p', "pil", false}, {"lvm_gen_fail", 'i', "pppi", false},
-    {"lvm_gen_slice", 'i', "priipplp", false}, {"lvm_gen_log_det", 'd', "pl", false},
+    {"lvm_gen_slice", 'i', "priipplp", false},
+    {"lvm_gen_vi_categorical_rows", 'i', "pilpp", false}, {"lvm_gen_log_det", 'd', "pl", false},
 };
 
 static const Sig *find_sig(const char *name) {
@@ -733,6 +734,14 @@ static void stmt(L *l, const IrStmt *s) {
     for (int k = 0; k < n; k++) ps[k] = LLVMTypeOf(args[k]);
     LLVMValueRef f = declare(l, name, l->i32, ps, n);
     LLVMValueRef r = LLVMBuildCall2(l->B, LLVMGlobalGetValueType(f), f, args, (unsigned)n, "");
+    fail_check(l, r, s->span, "the variational factor is improper (CAVI update)");
+    return;
+  }
+  case IS_VIROWS: {
+    /* status = lvm_gen_vi_categorical_rows(st, var, K, &field[0], &field2[0]) */
+    LLVMValueRef args[5] = {l->st, ci32(l, s->local), expr(l, s->args[0]), field_addr(l, s->field, NULL),
+                            field_addr(l, s->field2, NULL)};
+    LLVMValueRef r = call_named(l, "lvm_gen_vi_categorical_rows", args, 5);
     fail_check(l, r, s->span, "the variational factor is improper (CAVI update)");
     return;
   }

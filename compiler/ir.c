@@ -196,7 +196,9 @@ static void dump_body(FILE *f, const IrModule *m, const IrFunc *fn, const PtrVec
 static void dump_stmt(FILE *f, const IrModule *m, const IrFunc *fn, const IrStmt *s, int depth) {
   for (int i = 0; i < depth; i++) fputs("  ", f);
   const char *fld = s->field >= 0 ? ((IrField *)m->fields.v[s->field])->name : "?";
-  const char *loc = s->local >= 0 && s->kind != IS_SLICE ? ((IrLocal *)fn->locals.v[s->local])->name : "?";
+  const char *loc = s->local >= 0 && s->kind != IS_SLICE && s->kind != IS_VIROWS
+                        ? ((IrLocal *)fn->locals.v[s->local])->name
+                        : "?";
   switch (s->kind) {
   case IS_BLOCK:
     fputs("{\n", f);
@@ -247,6 +249,12 @@ static void dump_stmt(FILE *f, const IrModule *m, const IrFunc *fn, const IrStmt
       fputc(' ', f);
       dump_expr(f, m, fn, s->args[i]);
     }
+    fputc('\n', f);
+    return;
+  case IS_VIROWS:
+    fprintf(f, "@%s, @%s <- factor rows categorical of %s K ", fld, ((IrField *)m->fields.v[s->field2])->name,
+            ((IrVarDesc *)m->vars.v[s->local])->name);
+    dump_expr(f, m, fn, s->args[0]);
     fputc('\n', f);
     return;
   case IS_DRAW:
@@ -416,6 +424,13 @@ static int check_stmt(FILE *out, const IrModule *m, const IrFunc *fn, const IrSt
        s->field2 >= m->fields.n || s->nargs < 2 || ((IrField *)m->fields.v[s->field])->type != IR_F64 ||
        ((IrField *)m->fields.v[s->field2])->type != IR_F64)) {
     fprintf(out, "ir: malformed factor update in %s\n", fn->name);
+    bad++;
+  }
+  if (s->kind == IS_VIROWS &&
+      (s->local < 0 || s->local >= m->vars.n || s->field < 0 || s->field >= m->fields.n || s->field2 < 0 ||
+       s->field2 >= m->fields.n || s->nargs != 1 || s->args[0]->type != IR_I64 ||
+       ((IrField *)m->fields.v[s->field])->type != IR_F64 || ((IrField *)m->fields.v[s->field2])->type != IR_F64)) {
+    fprintf(out, "ir: malformed factor rows update in %s\n", fn->name);
     bad++;
   }
   bad += check_body(out, m, fn, &s->body);

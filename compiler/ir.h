@@ -102,6 +102,9 @@ typedef enum IrStmtKind {
   IS_VIFACTOR,  /* CAVI factor update: field[index + i] = scratch .local[args[0] + i] for
                    i < args[1]; then field2[index ..] = E[T] of family .fn at those natural
                    parameters (lvm_family_<fn>_mean_stats; sized families take K = args[2]) */
+  IS_VIROWS,    /* CAVI: every free element e of variable .local is a discrete factor whose
+                   natural parameters are at field[e K ..] (K = args[0]): field2 gets their
+                   probabilities (lvm_gen_vi_categorical_rows, all rows at once) */
 } IrStmtKind;
 
 typedef struct IrStmt IrStmt;
@@ -116,7 +119,7 @@ struct IrStmt {
   int nargs;
   PtrVec body;  /* IrStmt* */
   PtrVec els;   /* IrStmt* */
-  int field2;   /* IS_VIFACTOR: the expected-statistics field */
+  int field2;   /* IS_VIFACTOR, IS_VIROWS: the expected-statistics field */
 };
 
 typedef struct IrField {

@@ -1380,6 +1380,32 @@ static const char *vref_signature(Lower *l, const Atom **vatoms, int nv) {
   return r;
 }
 
+bool lw_elements_independent(Lower *l, const Sym *v, const PtrVec *terms) {
+  static const Mono no_binders = {0};
+  if (v->rest) return false;
+  for (int t = 0; t < terms->n; t++) {
+    const Term *term = terms->v[t];
+    if (!lw_mentions(term->poly, v)) continue;
+    const char *key = NULL;
+    for (int mi = 0; mi < term->poly->n; mi++) {
+      const Mono *m = term->poly->m[mi];
+      const Atom *vatoms[8];
+      int nv = 0;
+      for (int i = 0; i < m->nf; i++) lw_collect_vrefs(l, m->f[i].atom, v, vatoms, &nv, 8);
+      if (nv > 8) return false;
+      for (int r = 0; r < nv; r++) {
+        const Node *ref = vatoms[r]->ref;
+        /* one element per instance: indexed by the statement's plates and
+         * data only (no sum binder, no name bound inside a function) */
+        if (!ref || ref->kind != N_INDEX || !ref_names_in_scope(ref, term->stmt, &no_binders)) return false;
+        if (!key) key = vatoms[r]->key;
+        else if (strcmp(key, vatoms[r]->key)) return false;
+      }
+    }
+  }
+  return true;
+}
+
 void lw_for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn,
                          void *ctx) {
   for (int t = 0; t < terms->n; t++) {

@@ -150,6 +150,11 @@ void lw_add_vref(Lower *l, const Node *ref, const Sym *v, const Atom **out, int 
 void lw_node_vrefs(Lower *l, const Node *e, const Sym *v, const Atom **out, int *n, int max);
 void lw_collect_vrefs(Lower *l, const Atom *a, const Sym *v, const Atom **out, int *n, int max);
 void lw_for_touching(Lower *l, const Sym *v, int k, int e, const PtrVec *terms, TouchFn fn, void *ctx);
+/* Does every instance of every term touch at most one element of v (its
+ * references to v in a term all the same index expression, over the
+ * statement's plates and data)?  Then the elements' updates do not read
+ * each other and may be done all at once. */
+bool lw_elements_independent(Lower *l, const Sym *v, const PtrVec *terms);
 /* A zeroed scratch eta (returned) with every monomial that mentions v
  * scattered into it (one pass over each term's plates), through `acc`. */
 int lw_scatter_eta(Lower *l, const VarPlan *vp, const PtrVec *terms, ScatterFn acc, EtaLayout *L);

@@ -709,10 +709,17 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
 }
 
 /* eta_only (vi_seed): the natural parameters go straight into the factor's
- * eta, and its statistics are left as they are. */
+ * eta, and its statistics are left as they are.  When no term couples two
+ * elements of the variable (a mixture's z[n]; not a chain's z[t-1], z[t]),
+ * no element's update reads another's factor: the natural parameters of
+ * all of them go straight into eta, and one runtime call turns every row
+ * into probabilities (exps of many rows at once, lvm_exp_n); otherwise each
+ * element is updated in turn. */
 static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool eta_only) {
   Lower *l = vi->l;
-  int w = eta_only ? -1 : lw_scratch(l, "w", dv->K);
+  bool rows = !eta_only && lw_elements_independent(l, dv->v, terms);
+  bool direct = eta_only || rows;
+  int w = direct ? -1 : lw_scratch(l, "w", dv->K);
   PtrVec *cbody;
   int e = lw_free_elements(l, dv->v->span, dv->k, &cbody);
   PtrVec *saved = l->out;
@@ -737,7 +744,7 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool e
   lw_for_touching(l, dv->v, dv->k, e, terms, acc_expect, &ctx);
   vi->pv = NULL;
   IrStmt *st = ir_stmt(l->A, IS_STORE, dv->v->span);
-  if (eta_only) {
+  if (direct) {
     st->local = -1;
     st->field = dv->eta_f;
     st->index = bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), loc(vi, kv, IR_I64));
@@ -748,8 +755,18 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool e
   st->value = loc(vi, ctx.acc, IR_F64);
   lw_emit(l, st);
   l->out = cbody;
-  if (!eta_only) factor_update(vi, dv, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), w, ci(vi, 0), dv->K);
+  if (!direct) factor_update(vi, dv, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), w, ci(vi, 0), dv->K);
   l->out = saved;
+  if (rows) {
+    IrStmt *r = ir_stmt(l->A, IS_VIROWS, dv->v->span);
+    r->local = dv->k;
+    r->field = dv->eta_f;
+    r->field2 = dv->st_f;
+    r->nargs = 1;
+    r->args = arena_alloc(l->A, sizeof(IrExpr *));
+    r->args[0] = dv->K;
+    lw_emit(l, r);
+  }
 }
 
 static void update_scatter(Vi *vi, const ViVar *vv, const PtrVec *terms) {

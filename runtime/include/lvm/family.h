@@ -201,6 +201,13 @@ lvm_status lvm_family_categorical_draw(lvm_rng *r, size_t K,
 /* ET = softmax(eta) */
 lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
                                              double *ET);
+/* The same for `rows` rows of K values (eta and ET row-major), the rows r
+ * with free_rows[r] != 0 only (free_rows NULL: every row); the others'
+ * ET is left as it is.  The first improper row's status is returned
+ * (rows before it are done). */
+lvm_status lvm_family_categorical_mean_stats_rows(size_t K, size_t rows,
+                                                  const unsigned char *free_rows,
+                                                  const double *eta, double *ET);
 lvm_status lvm_family_categorical_log_partition(size_t K, const double *eta,
                                                 double *A);
 lvm_status lvm_family_categorical_entropy(size_t K, const double *eta,

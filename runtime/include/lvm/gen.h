@@ -45,6 +45,14 @@ typedef double (*lvm_gen_logp)(lvm_vars *st, int64_t e, double x);
 int lvm_gen_slice(lvm_vars *st, lvm_rng *r, int warmup, int kind, double *ss, lvm_gen_logp logp,
                   int64_t e, double *x);
 
+/* CAVI: the discrete factors of every free element of variable `var`
+ * (K values each, natural parameters row-major at eta: row e is element
+ * e) get their probabilities in stats (lvm_family_categorical_mean_stats
+ * _rows); the rows of elements the data give are left as they are.  For
+ * variables whose elements no term couples, updated all at once after
+ * their natural parameters (compiler/lower_vi.c). */
+int lvm_gen_vi_categorical_rows(lvm_vars *st, int var, int64_t K, const double *eta, double *stats);
+
 /* What a compiled model provides.  `vars` comes first: a state's desc
  * points at it, which is how the runtime finds the kernels.  Kernels
  * return 0 or a status (after lvm_gen_fail).  Fields may be added at the

@@ -56,6 +56,11 @@ double lvm_log_sum_exp2(double a, double b);
 /* log(sum_i exp(x[i])) over n values; -inf for n = 0 or all -inf; +inf if
  * any is +inf; NaN if any is NaN. */
 double lvm_log_sum_exp(const double *x, size_t n);
+/* y[i] = exp(x[i]) for i < n, several at a time (y may be x): within 1 ulp
+ * of the C library's exp over [-708, 708], which it uses outside that
+ * range (subnormal results, overflow, infinities, NaN); the same bits on
+ * every x86-64 processor (runtime/src/core/vexp.c). */
+void lvm_exp_n(size_t n, const double *x, double *y);
 
 /* ---- Bessel ------------------------------------------------------------ */
 

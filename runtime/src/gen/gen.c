@@ -1,5 +1,6 @@
 /* Support for generated code (see lvm/gen.h). */
 #include "lvm/gen.h"
+#include "lvm/family.h"
 #include "lvm/linalg.h"
 
 #include <math.h>
@@ -38,6 +39,13 @@ double *lvm_gen_scratch(lvm_vars *st, int id, size_t n) {
 int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status) {
   snprintf(st->error, sizeof st->error, "%s: %s (%s)", where, what, lvm_strerror(status));
   return status;
+}
+
+int lvm_gen_vi_categorical_rows(lvm_vars *st, int var, int64_t K, const double *eta, double *stats) {
+  if (K < 1) return LVM_EINVAL;
+  const unsigned char *free_rows = st->latent[var] ? NULL : st->missing[var];
+  if (!st->latent[var] && !free_rows) return LVM_OK; /* the data give every element */
+  return lvm_family_categorical_mean_stats_rows((size_t)K, st->len[var], free_rows, eta, stats);
 }
 
 double lvm_gen_log_det(const double *A, int64_t n) {

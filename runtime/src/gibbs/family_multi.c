@@ -127,9 +127,9 @@ lvm_status lvm_family_categorical_draw(lvm_rng *r, size_t K,
   return LVM_OK;
 }
 
-/* One pass for the checks and the maximum, one exp per value. */
-lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
-                                             double *ET) {
+/* The maximum of row eta (K values), or a status when the row is not a
+ * proper categorical (a NaN or +inf log-weight, or all -inf). */
+static lvm_status row_max(size_t K, const double *eta, double *max) {
   double m = -INFINITY;
   int bad = 0;
   for (size_t k = 0; k < K; k++) {
@@ -141,10 +141,56 @@ lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
     lvm_status st = lvm_family_categorical_check(K, eta);
     return st ? st : LVM_EDOM;
   }
+  *max = m;
+  return LVM_OK;
+}
+
+/* ET[k] *= 1 / sum ET over the row. */
+static void row_normalise(size_t K, double *ET) {
   double s = 0.0;
-  for (size_t k = 0; k < K; k++) s += ET[k] = exp(eta[k] - m);
+  for (size_t k = 0; k < K; k++) s += ET[k];
   double inv = 1.0 / s;
   for (size_t k = 0; k < K; k++) ET[k] *= inv;
+}
+
+/* One pass for the checks and the maximum, the exps of the block at once
+ * (lvm_exp_n). */
+lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
+                                             double *ET) {
+  double m;
+  lvm_status st = row_max(K, eta, &m);
+  if (st) return st;
+  for (size_t k = 0; k < K; k++) ET[k] = eta[k] - m;
+  lvm_exp_n(K, ET, ET);
+  row_normalise(K, ET);
+  return LVM_OK;
+}
+
+/* Rows in chunks of about CHUNK values, so that the shifted log-weights
+ * are still in cache for their exps and the normalisation. */
+enum { CHUNK = 2048 };
+
+lvm_status lvm_family_categorical_mean_stats_rows(size_t K, size_t rows,
+                                                  const unsigned char *free_rows,
+                                                  const double *eta, double *ET) {
+  if (K == 0) return lvm_family_categorical_check(K, eta);
+  size_t per = K < CHUNK ? CHUNK / K : 1;
+  for (size_t r0 = 0; r0 < rows; r0 += per) {
+    size_t r1 = rows - r0 < per ? rows : r0 + per, r = r0;
+    lvm_status st = LVM_OK;
+    for (; r < r1; r++) {
+      if (free_rows && !free_rows[r]) continue;
+      double m;
+      if ((st = row_max(K, eta + r * K, &m))) break;
+      for (size_t k = 0; k < K; k++) ET[r * K + k] = eta[r * K + k] - m;
+      if (free_rows) lvm_exp_n(K, ET + r * K, ET + r * K);
+    }
+    /* rows r0 .. r (all of the chunk, or up to the improper one) */
+    if (!free_rows) lvm_exp_n((r - r0) * K, ET + r0 * K, ET + r0 * K);
+    for (size_t q = r0; q < r; q++)
+      if (!free_rows || free_rows[q]) row_normalise(K, ET + q * K);
+    if (st) return st;
+  }
   return LVM_OK;
 }
 

@@ -427,6 +427,56 @@ static void log_sum_exp(void **state) {
   assert_true(lvm_log_sum_exp2(INFINITY, 1) == INFINITY);
 }
 
+/* ulps between two finite doubles of the same sign */
+static double ulps(double a, double b) {
+  if (a == b) return 0;
+  return fabs(a - b) / (nextafter(fmax(a, b), INFINITY) - fmax(a, b));
+}
+
+/* lvm_exp_n against the C library's exp: at most 1 ulp apart over
+ * [-708, 708] (and the same special values outside it), for every block
+ * length (the tails of a block of 8), in place or not. */
+static void exp_block(void **state) {
+  (void)state;
+  enum { N = 200000 };
+  static double x[N], y[N];
+  uint64_t u = 88172645463325252ULL;
+  for (int i = 0; i < N; i++) {
+    u ^= u << 13, u ^= u >> 7, u ^= u << 17;
+    double t = (double)(u >> 11) / 9007199254740992.0;
+    x[i] = i % 4 == 0 ? -708 + 1416 * t : i % 4 == 1 ? -1 + 2 * t : i % 4 == 2 ? -40 * t : -0.35 + 0.7 * t;
+  }
+  lvm_exp_n(N, x, y);
+  double worst = 0;
+  for (int i = 0; i < N; i++) {
+    double d = ulps(y[i], exp(x[i]));
+    if (d > worst) worst = d;
+  }
+  printf("lvm_exp_n: worst %.3g ulp from exp over %d values\n", worst, N);
+  assert_true(worst <= 1.0);
+  double sp[] = {-INFINITY, INFINITY, NAN, -745.2, -709.5, -708.0, 708.0, 709.7, 710.0, -0.0, 0.0,
+                 -1e-300, 5e-324, 1e-17, -708.0000001, 708.0000001};
+  size_t ns = sizeof sp / sizeof sp[0];
+  double out[sizeof sp / sizeof sp[0]];
+  lvm_exp_n(ns, sp, out);
+  for (size_t i = 0; i < ns; i++) {
+    double want = exp(sp[i]);
+    if (isnan(want)) assert_true(isnan(out[i]));
+    else if (fabs(sp[i]) > 708.0 || want == 0 || isinf(want)) assert_true(out[i] == want);
+    else assert_true(ulps(out[i], want) <= 1.0);
+  }
+  for (size_t n = 0; n <= 17; n++) { /* tails; in place; nothing past n written */
+    double b[20];
+    for (size_t i = 0; i < 20; i++) b[i] = -0.25 * (double)i;
+    lvm_exp_n(n, b, b);
+    for (size_t i = 0; i < 20; i++) {
+      double v = -0.25 * (double)i;
+      if (i < n) assert_true(ulps(b[i], exp(v)) <= 1.0);
+      else assert_true(b[i] == v);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(reference_values),
@@ -436,6 +486,7 @@ int main(void) {
     cmocka_unit_test(quantile_roundtrip),
     cmocka_unit_test(logistic_family),
     cmocka_unit_test(log_sum_exp),
+    cmocka_unit_test(exp_block),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -747,6 +747,44 @@ static void test_extreme_draws(void **state) {
   (void)work;
 }
 
+/* Many rows at once (lvm_family_categorical_mean_stats_rows) give the
+ * same bits as one row at a time, for every row length and block split;
+ * rows not free are left untouched; an improper row stops with its
+ * status, the rows before it done. */
+static void test_categorical_rows(void **state) {
+  (void)state;
+  enum { ROWS = 1000, KMAX = 9 };
+  static double eta[ROWS * KMAX], one[ROWS * KMAX], all[ROWS * KMAX];
+  static unsigned char mask[ROWS];
+  uint64_t u = 12345;
+  for (size_t K = 1; K <= KMAX; K++) {
+    for (size_t i = 0; i < ROWS * K; i++) {
+      u ^= u << 13, u ^= u >> 7, u ^= u << 17;
+      eta[i] = (double)(u % 20000) / 100.0 - 150.0; /* differences up to 200: some exps underflow */
+      if (u % 97 == 0) eta[i] = -INFINITY;
+      if (u % 101 == 0) eta[i] -= 1000; /* out of lvm_exp_n's polynomial range */
+    }
+    for (size_t r = 0; r < ROWS; r++) {
+      if (eta[r * K] == -INFINITY) eta[r * K] = 0.5; /* every row proper */
+      assert_int_equal(lvm_family_categorical_mean_stats(K, eta + r * K, one + r * K), LVM_OK);
+      mask[r] = (unsigned char)(r % 3 != 0);
+    }
+    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, NULL, eta, all), LVM_OK);
+    assert_memory_equal(one, all, ROWS * K * sizeof(double));
+    for (size_t i = 0; i < ROWS * K; i++) all[i] = -7.0;
+    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, mask, eta, all), LVM_OK);
+    for (size_t r = 0; r < ROWS; r++)
+      for (size_t k = 0; k < K; k++)
+        assert_true(mask[r] ? all[r * K + k] == one[r * K + k] : all[r * K + k] == -7.0);
+  }
+  double bad[] = {0.0, 1.0, 2.0, NAN, -1.0, 3.0};
+  double out[6] = {0};
+  assert_int_equal(lvm_family_categorical_mean_stats_rows(2, 3, NULL, bad, out), LVM_EDOM);
+  assert_true(fabs(out[0] + out[1] - 1.0) < 1e-15 && out[1] > out[0]);
+  double none[] = {-INFINITY, -INFINITY};
+  assert_int_equal(lvm_family_categorical_mean_stats_rows(2, 1, NULL, none, out), LVM_EDOM);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) families_lvm = argv[1];
   const struct CMUnitTest tests[] = {
@@ -760,6 +798,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_invalid_eta),
       cmocka_unit_test(test_degenerate_binary),
       cmocka_unit_test(test_extreme_draws),
+      cmocka_unit_test(test_categorical_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
