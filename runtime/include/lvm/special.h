@@ -59,8 +59,12 @@ double lvm_log_sum_exp(const double *x, size_t n);
 /* y[i] = exp(x[i]) for i < n, several at a time (y may be x): within 1 ulp
  * of the C library's exp over [-708, 708], which it uses outside that
  * range (subnormal results, overflow, infinities, NaN); the same bits on
- * every x86-64 processor (runtime/src/core/vexp.c). */
+ * every x86-64 processor (runtime/src/core/vmath.c). */
 void lvm_exp_n(size_t n, const double *x, double *y);
+/* y[i] = log(x[i]) for i < n, several at a time (y may be x): within 1 ulp
+ * of the C library's log for positive normal numbers, which it uses for
+ * every other value (0, subnormals, negatives, infinities, NaN). */
+void lvm_log_n(size_t n, const double *x, double *y);
 
 /* ---- Bessel ------------------------------------------------------------ */
 

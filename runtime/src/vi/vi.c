@@ -15,6 +15,7 @@
 #include "lvm/family.h"
 #include "lvm/jsonout.h"
 #include "lvm/model.h"
+#include "lvm/special.h"
 
 /* ---- Factors ------------------------------------------------------------ */
 
@@ -88,15 +89,34 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
   return LVM_OK;
 }
 
+/* The rows the last put_seeds set (at most K); all = 1 before the first,
+ * when every free row may weigh something. */
+typedef struct placed {
+  size_t *rows, n;
+  int all;
+} placed;
+
 /* Factor fi's free rows all zero, except the seeds: free_el[j] one-hot at
  * value j, for j < n, and the candidates cand[q] (positions in free_el) at
- * values n + q, for q < nc. */
+ * values n + q, for q < nc.  Only the rows pl says the last call set are
+ * cleared (all free rows the first time). */
 static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el, size_t nf, size_t n,
-                      const size_t *cand, size_t nc) {
+                      const size_t *cand, size_t nc, placed *pl) {
   double *T = lvm_vars_f(st, fi->f->stats);
-  for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
-  for (size_t j = 0; j < n; j++) T[free_el[j] * fi->width + j] = 1.0;
-  for (size_t q = 0; q < nc; q++) T[free_el[cand[q]] * fi->width + n + q] = 1.0;
+  if (pl->all)
+    for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
+  else
+    for (size_t i = 0; i < pl->n; i++) memset(T + pl->rows[i] * fi->width, 0, fi->width * sizeof *T);
+  pl->all = 0;
+  pl->n = 0;
+  for (size_t j = 0; j < n; j++) {
+    T[free_el[j] * fi->width + j] = 1.0;
+    pl->rows[pl->n++] = free_el[j];
+  }
+  for (size_t q = 0; q < nc; q++) {
+    T[free_el[cand[q]] * fi->width + n + q] = 1.0;
+    pl->rows[pl->n++] = free_el[cand[q]];
+  }
 }
 
 /* With the seeds free_el[0..j) and the candidates cand[0..nc) (at values
@@ -112,8 +132,8 @@ static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el
  * evaluation. */
 static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi,
                                const size_t *free_el, size_t nf, size_t j, const size_t *cand, size_t nc,
-                               lvm_rng *r, double *best, double *gain, double **nbest) {
-  put_seeds(st, fi, free_el, nf, j, cand, nc);
+                               lvm_rng *r, double *best, double *gain, double **nbest, placed *pl) {
+  put_seeds(st, fi, free_el, nf, j, cand, nc, pl);
   int s = vi->refresh ? vi->refresh(st, r) : 0;
   if (!s) s = vi->seed ? vi->seed(st, r) : vi->sweep(st, r);
   if (s) return (lvm_status)s; /* the kernel's message is in the state */
@@ -184,7 +204,7 @@ static size_t draw_candidates(const double *best, size_t nf, size_t j, size_t nc
  * k-means++.  The candidates are evaluated K - j at a time (values j..K-1
  * are free), so K = 5 costs 8 sweeps. */
 static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t *free_el,
-                               size_t nf, lvm_rng *r) {
+                               size_t nf, lvm_rng *r, placed *pl) {
   enum { MAX_TRIALS = 8 };
   size_t K = fi->K, L = 2 + (size_t)floor(log((double)K));
   if (L > MAX_TRIALS) L = MAX_TRIALS;
@@ -199,7 +219,7 @@ static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const facto
   free_el[p] = free_el[0];
   free_el[0] = c;
   double gain[MAX_TRIALS];
-  s = spread_sweep(st, vi, fi, free_el, nf, 1, NULL, 0, r, best, gain, nbest);
+  s = spread_sweep(st, vi, fi, free_el, nf, 1, NULL, 0, r, best, gain, nbest, pl);
   for (size_t j = 1; j < K && !s; j++) {
     size_t cand[MAX_TRIALS], nc = draw_candidates(best, nf, j, L, r, w, cand);
     size_t top = 0;
@@ -207,7 +227,7 @@ static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const facto
     double *keep = w; /* nbest of the best candidate so far (w is free again) */
     for (size_t q0 = 0; q0 < nc && !s; q0 += K - j) {
       size_t n = nc - q0 < K - j ? nc - q0 : K - j;
-      s = spread_sweep(st, vi, fi, free_el, nf, j, cand + q0, n, r, best, gain, nbest);
+      s = spread_sweep(st, vi, fi, free_el, nf, j, cand + q0, n, r, best, gain, nbest, pl);
       for (size_t q = 0; q < n && !s; q++)
         if (gain[q] > topg) {
           topg = gain[q];
@@ -271,12 +291,17 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     if (s) return s;
     if (!ok) continue;
     size_t *free_el = malloc(nf * sizeof *free_el);
-    if (!free_el) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+    placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1};
+    if (!free_el || !pl.rows) {
+      free(free_el);
+      free(pl.rows);
+      LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+    }
     nf = 0;
     for (size_t c = 0; c < fi.count; c++)
       if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
     if (nq == 1) {
-      s = spread_seeds(st, vi, &fi, free_el, nf, r);
+      s = spread_seeds(st, vi, &fi, free_el, nf, r, &pl);
     } else {
       for (size_t j = 0; j < fi.K; j++) {
         size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
@@ -284,8 +309,9 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
         free_el[j] = c;
       }
     }
-    if (!s) put_seeds(st, &fi, free_el, nf, fi.K, NULL, 0);
+    if (!s) put_seeds(st, &fi, free_el, nf, fi.K, NULL, 0, &pl);
     free(free_el);
+    free(pl.rows);
     if (s) return s;
     *seeded = 1;
   }
@@ -320,20 +346,31 @@ static lvm_status for_free(lvm_vars *st, const lvm_vi_model *vi, factor_fn fn, v
 
 /* Discrete factors, over the free elements: sum_j p_j (log Z - eta_j),
  * where log Z = eta_v - log p_v for the most probable value v (one log per
- * element instead of one per value). */
+ * element instead of one per value; the logs of a chunk of elements at
+ * once, lvm_log_n). */
 static double discrete_entropy(const lvm_vars *st, const factor_info *fi) {
+  enum { CHUNK = 512 };
   const double *eta = lvm_vars_f(st, fi->f->eta), *T = lvm_vars_f(st, fi->f->stats);
-  double h = 0;
-  for (size_t c = 0; c < fi->count; c++) {
-    if (!lvm_vars_free_elem(st, fi->f->var, c)) continue;
-    const double *p = T + c * fi->width, *e = eta + c * fi->width;
-    size_t v = 0;
-    for (size_t j = 1; j < fi->K; j++)
-      if (p[j] > p[v]) v = j;
-    if (!(p[v] > 0)) continue; /* a seeded start's row that weighs nothing */
-    double logz = e[v] - log(p[v]);
-    for (size_t j = 0; j < fi->K; j++)
-      if (p[j] > 0) h += p[j] * (logz - e[j]);
+  double h = 0, pv[CHUNK], lpv[CHUNK];
+  size_t row[CHUNK], val[CHUNK];
+  for (size_t c0 = 0; c0 < fi->count; c0 += CHUNK) {
+    size_t c1 = fi->count - c0 < CHUNK ? fi->count : c0 + CHUNK, n = 0;
+    for (size_t c = c0; c < c1; c++) {
+      if (!lvm_vars_free_elem(st, fi->f->var, c)) continue;
+      const double *p = T + c * fi->width;
+      size_t v = 0;
+      for (size_t j = 1; j < fi->K; j++)
+        if (p[j] > p[v]) v = j;
+      if (!(p[v] > 0)) continue; /* a seeded start's row that weighs nothing */
+      row[n] = c, val[n] = v, pv[n++] = p[v];
+    }
+    lvm_log_n(n, pv, lpv);
+    for (size_t i = 0; i < n; i++) {
+      const double *p = T + row[i] * fi->width, *e = eta + row[i] * fi->width;
+      double logz = e[val[i]] - lpv[i];
+      for (size_t j = 0; j < fi->K; j++)
+        if (p[j] > 0) h += p[j] * (logz - e[j]);
+    }
   }
   return h;
 }

@@ -1,15 +1,23 @@
-/* lvm_exp_n: exp of a block of doubles, eight lanes at a time (see
- * lvm/special.h).
+/* lvm_exp_n, lvm_log_n: exp and log of a block of doubles, eight lanes at
+ * a time (see lvm/special.h).
  *
- * Method (Cody & Waite range reduction, as fdlibm's exp): n = round(x /
+ * exp (Cody & Waite range reduction, as fdlibm's exp): n = round(x /
  * ln 2), r = x - n ln2_hi - n ln2_lo (ln2_hi has 32 significant bits, so
  * n ln2_hi is exact for |n| <= 1024), |r| <= ln(2)/2; e^r by its Taylor
  * polynomial of degree 13 (truncation 4e-18 relative) in Estrin's form; 2^n
  * built from its exponent bits.  Measured against the C library's exp in
  * tests/unit/core/test_special.c: at most 1 ulp apart over [-708, 708].
- * Lanes outside [-708, 708] (underflow to subnormals or zero, overflow,
- * -inf, NaN) take the C library's exp, so every result is what exp gives
- * or within that 1 ulp of it.
+ * Lanes below -746 (-inf included) give 0, as the C library's exp does;
+ * other lanes outside [-708, 708] (subnormal results, overflow, NaN) take
+ * the C library's exp, so every result is what exp gives or within that
+ * 1 ulp of it.
+ *
+ * log (fdlibm's __ieee754_log, lane by lane): x = 2^k z with z in
+ * [sqrt(1/2), sqrt(2)) from the bits (musl's offset trick), f = z - 1,
+ * s = f / (2 + f), log z = f - f^2/2 + s (f^2/2 + R(s^2)) with fdlibm's
+ * polynomial R (error below 2^-58.45), plus k ln2 in two parts.  Positive
+ * normal numbers only; other lanes (0, subnormals, negatives, infinities,
+ * NaN) take the C library's log.
  *
  * The lanes are GCC vector extensions, compiled for AVX-512, AVX2 and the
  * baseline SSE2 (target_clones: the loader picks one at start-up).  Each
@@ -18,6 +26,7 @@
  * version gives the same bits. */
 #include "lvm/special.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -32,6 +41,8 @@ typedef unsigned long long v8u __attribute__((vector_size(64)));
 #endif
 
 #define BOUND 708.0
+#define MINNORM 0x0010000000000000LL /* the bits of DBL_MIN */
+#define MAXFIN 0x7fefffffffffffffLL  /* the bits of DBL_MAX */
 #define ABS 0x7fffffffffffffffLL   /* all but the sign bit */
 #define BBITS 0x4086200000000000LL /* the bits of 708.0 */
 
@@ -63,7 +74,7 @@ static inline __attribute__((always_inline)) v8d exp8(v8d x) {
 /* Lanes of x outside [-BOUND, BOUND] (or NaN) take the C library's exp. */
 static void fix_lanes(const double *x, double *y, size_t m) {
   for (size_t j = 0; j < m; j++)
-    if (!(fabs(x[j]) <= BOUND)) y[j] = exp(x[j]);
+    if (!(fabs(x[j]) <= BOUND) && !(x[j] < -746.0)) y[j] = exp(x[j]);
 }
 
 LVM_CLONES
@@ -78,6 +89,11 @@ void lvm_exp_n(size_t n, const double *x, double *y) {
     v8u out = (v8u)((v8l){BBITS, BBITS, BBITS, BBITS, BBITS, BBITS, BBITS, BBITS} - ab) >> 63;
     v8l ok = (v8l)out - 1;
     v8d e = exp8((v8d)((v8l)v & ok)); /* other lanes computed at 0 */
+    /* below -746 (-inf included) exp is 0, as the C library's: the sign
+     * bits of x + 746 (set, for x < -746) and of x (set) */
+    v8u zero = (v8u)((v8l)(v + splat(746.0)) & (v8l)v) >> 63;
+    e = (v8d)((v8l)e & ((v8l)zero - 1));
+    out &= zero ^ 1;
     unsigned long long any = out[0] | out[1] | out[2] | out[3] | out[4] | out[5] | out[6] | out[7];
     int all = !any;
     double xi[8];
@@ -90,6 +106,67 @@ void lvm_exp_n(size_t n, const double *x, double *y) {
     double xi[8] = {0}, yi[8];
     memcpy(xi, x + i, m * sizeof(double));
     lvm_exp_n(8, xi, yi);
+    memcpy(y + i, yi, m * sizeof(double));
+  }
+}
+
+/* k (|k| < 2^51) as a double, without int64 -> double conversions (which
+ * AVX-512F lacks): through the bits of 1.5 2^52 + k. */
+static inline __attribute__((always_inline)) v8d to_double(v8l k) {
+  const v8d shifter = splat(0x1.8p52);
+  return (v8d)(k + (v8l)shifter) - shifter;
+}
+
+/* log x for positive normal x in every lane. */
+static inline __attribute__((always_inline)) v8d log8(v8d x) {
+  v8l ix = (v8l)x;
+  v8l tmp = ix - 0x3fe6a09e667f3bcdLL; /* the bits of sqrt(1/2) */
+  v8l k = tmp >> 52;                   /* arithmetic: x < sqrt(1/2) gives k < 0 */
+  v8d z = (v8d)(ix - (v8l)((v8u)k << 52)); /* x / 2^k */
+  v8d f = z - splat(1.0);
+  v8d hfsq = splat(0.5) * f * f;
+  v8d s = f / (splat(2.0) + f);
+  v8d s2 = s * s, w = s2 * s2;
+  v8d t1 = w * (splat(3.999999999940941908e-01) +
+                w * (splat(2.222219843214978396e-01) + w * splat(1.531383769920937332e-01)));
+  v8d t2 = s2 * (splat(6.666666666666735130e-01) +
+                 w * (splat(2.857142874366239149e-01) +
+                      w * (splat(1.818357216161805012e-01) + w * splat(1.479819860511658591e-01))));
+  v8d R = t2 + t1;
+  v8d dk = to_double(k);
+  return dk * splat(6.93147180369123816490e-01) -
+         ((hfsq - (s * (hfsq + R) + dk * splat(1.90821492927058770002e-10))) - f);
+}
+
+static void fix_log_lanes(const double *x, double *y, size_t m) {
+  for (size_t j = 0; j < m; j++)
+    if (!(x[j] >= DBL_MIN && x[j] <= DBL_MAX)) y[j] = log(x[j]);
+}
+
+LVM_CLONES
+void lvm_log_n(size_t n, const double *x, double *y) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v8d v;
+    memcpy(&v, x + i, sizeof v);
+    /* in range: DBL_MIN <= x <= DBL_MAX, as integers (negative numbers and
+     * NaN's bits are out of it); the sign bits of the two differences */
+    v8l b = (v8l)v;
+    v8u out = ((v8u)(b - MINNORM) | (v8u)(MAXFIN - b)) >> 63;
+    v8l ok = (v8l)out - 1;
+    v8d e = log8((v8d)(((v8l)v & ok) | ((v8l)splat(1.0) & ~ok))); /* other lanes computed at 1 */
+    unsigned long long any = out[0] | out[1] | out[2] | out[3] | out[4] | out[5] | out[6] | out[7];
+    double xi[8];
+    if (any) memcpy(xi, x + i, sizeof xi);
+    memcpy(y + i, &e, sizeof e);
+    if (any) fix_log_lanes(xi, y + i, 8);
+  }
+  if (i < n) {
+    size_t m = n - i;
+    double xi[8], yi[8];
+    for (size_t j = 0; j < 8; j++) xi[j] = 1.0;
+    memcpy(xi, x + i, m * sizeof(double));
+    lvm_log_n(8, xi, yi);
     memcpy(y + i, yi, m * sizeof(double));
   }
 }
