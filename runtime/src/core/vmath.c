@@ -71,6 +71,30 @@ static inline __attribute__((always_inline)) v8d exp8(v8d x) {
   return p * (v8d)bits;
 }
 
+/* Is any lane's flag (0 or 1) set? */
+static inline __attribute__((always_inline)) unsigned long long any_lane(v8u f) {
+  return f[0] | f[1] | f[2] | f[3] | f[4] | f[5] | f[6] | f[7];
+}
+
+/* y[0..8) = e, then, when some lanes were out of range, fix(x, y, 8) on
+ * them (x copied first: y may be x). */
+static inline __attribute__((always_inline)) void store8(const double *x, double *y, v8d e, int any,
+                                                         void (*fix)(const double *, double *, size_t)) {
+  double xi[8];
+  if (any) memcpy(xi, x, sizeof xi);
+  memcpy(y, &e, sizeof e);
+  if (any) fix(xi, y, 8);
+}
+
+/* The last m < 8 values through one block padded with `pad`. */
+static void tail(size_t m, const double *x, double *y, double pad, void (*f)(size_t, const double *, double *)) {
+  if (m == 0) return;
+  double xi[8], yi[8];
+  for (size_t j = 0; j < 8; j++) xi[j] = j < m ? x[j] : pad;
+  f(8, xi, yi);
+  memcpy(y, yi, m * sizeof(double));
+}
+
 /* Lanes of x outside [-BOUND, BOUND] (or NaN) take the C library's exp. */
 static void fix_lanes(const double *x, double *y, size_t m) {
   for (size_t j = 0; j < m; j++)
@@ -94,20 +118,9 @@ void lvm_exp_n(size_t n, const double *x, double *y) {
     v8u zero = (v8u)((v8l)(v + splat(746.0)) & (v8l)v) >> 63;
     e = (v8d)((v8l)e & ((v8l)zero - 1));
     out &= zero ^ 1;
-    unsigned long long any = out[0] | out[1] | out[2] | out[3] | out[4] | out[5] | out[6] | out[7];
-    int all = !any;
-    double xi[8];
-    if (!all) memcpy(xi, x + i, sizeof xi); /* y may be x */
-    memcpy(y + i, &e, sizeof e);
-    if (!all) fix_lanes(xi, y + i, 8);
+    store8(x + i, y + i, e, any_lane(out), fix_lanes);
   }
-  if (i < n) { /* the tail, through a padded block */
-    size_t m = n - i;
-    double xi[8] = {0}, yi[8];
-    memcpy(xi, x + i, m * sizeof(double));
-    lvm_exp_n(8, xi, yi);
-    memcpy(y + i, yi, m * sizeof(double));
-  }
+  tail(n - i, x + i, y + i, 0.0, lvm_exp_n);
 }
 
 /* k (|k| < 2^51) as a double, without int64 -> double conversions (which
@@ -155,18 +168,7 @@ void lvm_log_n(size_t n, const double *x, double *y) {
     v8u out = ((v8u)(b - MINNORM) | (v8u)(MAXFIN - b)) >> 63;
     v8l ok = (v8l)out - 1;
     v8d e = log8((v8d)(((v8l)v & ok) | ((v8l)splat(1.0) & ~ok))); /* other lanes computed at 1 */
-    unsigned long long any = out[0] | out[1] | out[2] | out[3] | out[4] | out[5] | out[6] | out[7];
-    double xi[8];
-    if (any) memcpy(xi, x + i, sizeof xi);
-    memcpy(y + i, &e, sizeof e);
-    if (any) fix_log_lanes(xi, y + i, 8);
+    store8(x + i, y + i, e, any_lane(out), fix_log_lanes);
   }
-  if (i < n) {
-    size_t m = n - i;
-    double xi[8], yi[8];
-    for (size_t j = 0; j < 8; j++) xi[j] = 1.0;
-    memcpy(xi, x + i, m * sizeof(double));
-    lvm_log_n(8, xi, yi);
-    memcpy(y + i, yi, m * sizeof(double));
-  }
+  tail(n - i, x + i, y + i, 1.0, lvm_log_n);
 }
