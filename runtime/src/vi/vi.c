@@ -126,13 +126,12 @@ static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el
  * log-weights eta_cv (the factor's natural parameters, unnormalised).
  * best[i] (i >= j) gets max_{v<j} eta_{free_el[i],v}, and, for each
  * candidate q, gain[q] the sum over rows of max(0, eta_{c,j+q} - best_c)
- * (how much better the values grown from it explain the rows) and
- * nbest[q][i] max(best[i], eta_{.,j+q}).  The rows' common shifts (a
+ * (how much better the values grown from it explain the rows).  The rows' common shifts (a
  * Dirichlet's digamma of the total) cancel, since both come from the same
  * evaluation. */
 static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi,
                                const size_t *free_el, size_t nf, size_t j, const size_t *cand, size_t nc,
-                               lvm_rng *r, double *best, double *gain, double **nbest, placed *pl) {
+                               lvm_rng *r, double *best, double *gain, placed *pl) {
   put_seeds(st, fi, free_el, nf, j, cand, nc, pl);
   int s = vi->refresh ? vi->refresh(st, r) : 0;
   if (!s) s = vi->seed ? vi->seed(st, r) : vi->sweep(st, r);
@@ -147,10 +146,20 @@ static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const facto
     for (size_t q = 0; q < nc; q++) {
       double g = e[j + q] - b; /* NaN (both -inf) counts as no gain */
       if (g > 0) gain[q] += g;
-      nbest[q][i] = g > 0 ? e[j + q] : b;
     }
   }
   return LVM_OK;
+}
+
+/* keep[i] = max(best[i], eta_{free_el[i], v}) for i >= j, from the last
+ * evaluation (the rows' explanation once value v's candidate is a seed). */
+static void with_value(const lvm_vars *st, const factor_info *fi, const size_t *free_el, size_t nf, size_t j,
+                       size_t v, const double *best, double *keep) {
+  const double *eta = lvm_vars_f(st, fi->f->eta);
+  for (size_t i = j; i < nf; i++) {
+    double e = eta[free_el[i] * fi->width + v];
+    keep[i] = e - best[i] > 0 ? e : best[i];
+  }
 }
 
 /* Up to nc distinct candidates among positions j..nf of free_el, drawn
@@ -208,32 +217,31 @@ static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const facto
   enum { MAX_TRIALS = 8 };
   size_t K = fi->K, L = 2 + (size_t)floor(log((double)K));
   if (L > MAX_TRIALS) L = MAX_TRIALS;
-  double *best = malloc(nf * sizeof *best), *w = malloc(nf * sizeof *w), *nbest[MAX_TRIALS];
-  size_t nalloc = 0;
+  double *best = malloc(nf * sizeof *best), *w = malloc(nf * sizeof *w);
   lvm_status s = LVM_OK;
-  for (; nalloc < L; nalloc++)
-    if (!(nbest[nalloc] = malloc(nf * sizeof(double)))) break;
-  int oom = !best || !w || nalloc < L;
+  int oom = !best || !w;
   if (oom) goto done;
   size_t p = (size_t)lvm_rng_uniform_int(r, nf), c = free_el[p]; /* the first seed */
   free_el[p] = free_el[0];
   free_el[0] = c;
   double gain[MAX_TRIALS];
-  s = spread_sweep(st, vi, fi, free_el, nf, 1, NULL, 0, r, best, gain, nbest, pl);
+  s = spread_sweep(st, vi, fi, free_el, nf, 1, NULL, 0, r, best, gain, pl);
   for (size_t j = 1; j < K && !s; j++) {
     size_t cand[MAX_TRIALS], nc = draw_candidates(best, nf, j, L, r, w, cand);
     size_t top = 0;
     double topg = -1;
-    double *keep = w; /* nbest of the best candidate so far (w is free again) */
+    double *keep = w; /* best with the best candidate so far (w is free again) */
     for (size_t q0 = 0; q0 < nc && !s; q0 += K - j) {
       size_t n = nc - q0 < K - j ? nc - q0 : K - j;
-      s = spread_sweep(st, vi, fi, free_el, nf, j, cand + q0, n, r, best, gain, nbest, pl);
+      s = spread_sweep(st, vi, fi, free_el, nf, j, cand + q0, n, r, best, gain, pl);
+      size_t qb = n;
       for (size_t q = 0; q < n && !s; q++)
         if (gain[q] > topg) {
           topg = gain[q];
           top = cand[q0 + q];
-          memcpy(keep + j, nbest[q] + j, (nf - j) * sizeof *keep);
+          qb = q;
         }
+      if (!s && qb < n) with_value(st, fi, free_el, nf, j, j + qb, best, keep);
     }
     if (s) break;
     memcpy(best + j, keep + j, (nf - j) * sizeof *best); /* nc >= 1, as nf >= K > j */
@@ -247,7 +255,6 @@ static lvm_status spread_seeds(lvm_vars *st, const lvm_vi_model *vi, const facto
 done:
   free(best);
   free(w);
-  for (size_t q = 0; q < nalloc; q++) free(nbest[q]);
   if (oom) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
   return s;
 }
