@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lvm/mem.h"
+
 static size_t var_len(const lvm_vars *st, int k) {
   const lvm_var_desc *d = &st->desc->vars[k];
   size_t n = 1;
@@ -138,7 +140,7 @@ lvm_status lvm_vars_setup(lvm_vars *st, const lvm_vars_desc *desc, const lvm_dat
     const lvm_var_desc *d = &desc->vars[k];
     size_t n = var_len(st, k);
     st->len[k] = n;
-    st->v[k] = calloc(n ? n : 1, d->is_int ? sizeof(int64_t) : sizeof(double));
+    st->v[k] = lvm_calloc_large(n ? n : 1, d->is_int ? sizeof(int64_t) : sizeof(double));
     if (!st->v[k]) {
       lvm_vars_free(st);
       LVM_ERROR("out of memory for the model's arrays", LVM_ENOMEM);
@@ -188,7 +190,7 @@ lvm_status lvm_vars_clone(lvm_vars *dst, const lvm_vars *src) {
     size_t bytes = (src->len[k] ? src->len[k] : 1) *
                    (desc->vars[k].is_int ? sizeof(int64_t) : sizeof(double));
     dst->len[k] = src->len[k];
-    dst->v[k] = malloc(bytes);
+    dst->v[k] = lvm_alloc_large(bytes);
     if (!dst->v[k]) {
       lvm_vars_free(dst);
       LVM_ERROR("out of memory", LVM_ENOMEM);

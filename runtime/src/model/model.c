@@ -2,6 +2,7 @@
  * around the functions of an lvm_model (see lvm/model.h and
  * docs/runtime-model.md). */
 #include "lvm/model.h"
+#include "lvm/mem.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -502,6 +503,7 @@ int lvm_model_run(const lvm_model *m, int argc, char **argv, FILE *out, FILE *er
 
   lvm_signals_install();
   lvm_linalg_single_thread();
+  lvm_mem_setup();
 
   /* Data: the file, then --set, then the model's own checks (setup). */
   lvm_data *data = lvm_data_alloc();

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "lvm/data.h"
 #include "lvm/jsonout.h"
 
@@ -759,9 +761,49 @@ static void read_a_million_numbers(void **state) {
   unlink(path);
 }
 
+/* Reading parses with a bump allocator (runtime/src/io/data.c) that grows
+ * past its first chunk here (about 30 bytes of objects per byte of text),
+ * and gives jansson its own allocation functions back, after an error too;
+ * jansson objects made afterwards are ordinary ones (ASan checks the free). */
+static void parse_arena(void **state) {
+  (void)state;
+  json_malloc_t m0, m1;
+  json_free_t f0, f1;
+  json_get_alloc_funcs(&m0, &f0);
+  enum { N = 20000 };
+  char *text = malloc(16 * N + 64);
+  size_t at = (size_t)sprintf(text, "{\"N\": %d, \"x\": [", N);
+  for (int i = 0; i < N; i++) at += (size_t)sprintf(text + at, "%s[%d.5]", i ? "," : "", i);
+  sprintf(text + at, "]}");
+  lvm_msgs *m;
+  lvm_status st;
+  lvm_data *d = read_str(text, &m, &st);
+  assert_int_equal(st, LVM_OK);
+  const lvm_data_var *x = lvm_data_find(d, "x");
+  assert_non_null(x);
+  assert_int_equal(x->ndim, 2);
+  assert_int_equal(x->dims[0], N);
+  for (int i = 0; i < N; i++) assert_true(x->values[i] == i + 0.5);
+  json_get_alloc_funcs(&m1, &f1);
+  assert_true(m1 == m0 && f1 == f0);
+  lvm_data_free(d);
+  lvm_msgs_free(m);
+  free(text);
+  d = read_str("{\"N\": [1, }", &m, &st);
+  assert_int_equal(st, LVM_EDATA);
+  json_get_alloc_funcs(&m1, &f1);
+  assert_true(m1 == m0 && f1 == f0);
+  lvm_data_free(d);
+  lvm_msgs_free(m);
+  json_t *j = json_pack("{s:[f,i]}", "a", 1.5, 2);
+  assert_non_null(j);
+  json_decref(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reads_values_and_shapes),
+      cmocka_unit_test(parse_arena),
       cmocka_unit_test(integers_and_reals),
       cmocka_unit_test(ragged_arrays),
       cmocka_unit_test(bad_elements),

@@ -1,0 +1,43 @@
+/* Memory for large arrays (see lvm/mem.h).
+ *
+ * On this project's machines (virtual machines) a page fault costs about
+ * 10 us: copying 8 MiB into fresh 4 KiB pages took 24-29 ms, into huge
+ * pages 1.3-1.5 ms (measured with a copy into fresh mmap'ed memory).  The
+ * kernel's transparent huge pages are often in "madvise" mode, where a
+ * program has to ask for them; this asks for the state's large arrays and
+ * the data file's parse.  Where the kernel gives no huge pages, the advice
+ * is ignored and nothing else changes. */
+#include "lvm/mem.h"
+
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+enum { HUGE = 1 << 21 };
+
+void *lvm_alloc_large(size_t bytes) {
+  if (bytes < HUGE) return malloc(bytes ? bytes : 1);
+  void *p = NULL;
+  if (posix_memalign(&p, HUGE, bytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+  (void)madvise(p, bytes & ~((size_t)HUGE - 1), MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+void *lvm_calloc_large(size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) return NULL;
+  size_t bytes = n * size;
+  if (bytes < HUGE) return calloc(n ? n : 1, size ? size : 1);
+  void *p = lvm_alloc_large(bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
+void lvm_mem_setup(void) {
+#ifdef M_MMAP_THRESHOLD
+  (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
