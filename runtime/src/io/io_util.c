@@ -1,11 +1,15 @@
 /* Helpers shared by the io sources (see io_util.h). */
 #include "io_util.h"
 
+#include "lvm/mem.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void lvm_buf_init(lvm_buf *b) {
   b->s = NULL;
@@ -193,8 +197,14 @@ char *lvm_io_slurp(const char *path, size_t *len, int *err) {
     *err = errno;
     return NULL;
   }
+  /* a regular file: its size (and 2 for the terminator and the end test)
+   * at once, on huge pages when large; else grown by doubling */
+  struct stat sb;
   size_t cap = 1 << 16, n = 0;
-  char *s = malloc(cap);
+  if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+      (unsigned long long)sb.st_size < SIZE_MAX / 4)
+    cap = (size_t)sb.st_size + 2;
+  char *s = lvm_alloc_large(cap);
   if (!s) {
     fclose(f);
     *err = ENOMEM;
