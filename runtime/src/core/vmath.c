@@ -165,7 +165,7 @@ void lvm_log_n(size_t n, const double *x, double *y) {
     /* in range: DBL_MIN <= x <= DBL_MAX, as integers (negative numbers and
      * NaN's bits are out of it); the sign bits of the two differences */
     v8l b = (v8l)v;
-    v8u out = ((v8u)(b - MINNORM) | (v8u)(MAXFIN - b)) >> 63;
+    v8u out = (((v8u)b - MINNORM) | (MAXFIN - (v8u)b)) >> 63; /* unsigned: no overflow */
     v8l ok = (v8l)out - 1;
     v8d e = log8((v8d)(((v8l)v & ok) | ((v8l)splat(1.0) & ~ok))); /* other lanes computed at 1 */
     store8(x + i, y + i, e, any_lane(out), fix_log_lanes);
