@@ -32,8 +32,9 @@ typedef struct ViVar {
   int k;                /* variable index */
   bool discrete;
   bool simplex;
+  bool vector;          /* MvNormal: one factor per vector of the last dimension */
   int ns;               /* scalar families: statistics per element */
-  IrExpr *K;            /* discrete and simplex: values / components */
+  IrExpr *K;            /* discrete and simplex: values / components; vector: D */
   int ksize;            /* discrete: size index of K */
   int domain;           /* LD_* */
   int eta_f, st_f;      /* fields of the hidden arrays */
@@ -76,6 +77,17 @@ static IrStmt *set_local(Vi *vi, int local, IrExpr *value) {
   return s;
 }
 
+/* E[x_a x_b] of elements a, b of one vector of an MvNormal factor. */
+static IrExpr *outer_load(Vi *vi, const ViVar *vv, IrExpr *a, IrExpr *b) {
+  IrExpr *D = vv->K;
+  IrExpr *c = bin(vi, IR_IDIV, a, D);
+  IrExpr *ia = bin(vi, IR_SUB, a, bin(vi, IR_MUL, c, D));
+  IrExpr *ib = bin(vi, IR_SUB, b, bin(vi, IR_MUL, bin(vi, IR_IDIV, b, D), D));
+  IrExpr *W = bin(vi, IR_MUL, D, bin(vi, IR_ADD, D, ci(vi, 1)));
+  IrExpr *idx = bin(vi, IR_ADD, bin(vi, IR_ADD, bin(vi, IR_MUL, c, W), D), bin(vi, IR_ADD, bin(vi, IR_MUL, ia, D), ib));
+  return ir_load(vi->l->A, vv->st_f, idx, IR_F64);
+}
+
 /* E[statistic st] of element `flat` of a continuous factor. */
 static IrExpr *stat_load(Vi *vi, const ViVar *vv, IrExpr *flat, StatKind st) {
   if (vv->simplex) {
@@ -85,6 +97,21 @@ static IrExpr *stat_load(Vi *vi, const ViVar *vv, IrExpr *flat, StatKind st) {
       return cf(vi, 0);
     }
     return ir_load(vi->l->A, vv->st_f, flat, IR_F64);
+  }
+  if (vv->vector) {
+    if (st == ST_X2) return outer_load(vi, vv, flat, flat);
+    if (st != ST_X) {
+      vi_fail(vi, arena_printf(vi->l->A, "E[%s] of the vector '%s' is not a statistic of its MvNormal factor",
+                               stat_name(st), vv->v->name));
+      return cf(vi, 0);
+    }
+    /* stats of vector c = flat / D: E[x] (D), then E[x x'] (D*D) */
+    IrExpr *D = vv->K;
+    IrExpr *W = bin(vi, IR_MUL, D, bin(vi, IR_ADD, D, ci(vi, 1)));
+    return ir_load(vi->l->A, vv->st_f,
+                   bin(vi, IR_ADD, bin(vi, IR_MUL, bin(vi, IR_IDIV, flat, D), W),
+                       bin(vi, IR_SUB, flat, bin(vi, IR_MUL, bin(vi, IR_IDIV, flat, D), D))),
+                   IR_F64);
   }
   int slot = lw_stat_slot(vv->vp->family, st);
   if (slot < 0) {
@@ -180,8 +207,12 @@ static IrExpr *mono_expect(Vi *vi, const Mono *m, unsigned skip) {
      * independent ones */
     used[j] = true;
     IrExpr *fi = lw_ref_flat(l, a, vv->k), *fj = lw_ref_flat(l, m->f[j].atom, vv->k);
-    IrExpr *pair = ir_select(l->A, bin(vi, IR_EQ, fi, fj), moment(vi, vv, fi, 2),
-                             bin(vi, IR_MUL, moment(vi, vv, fi, 1), moment(vi, vv, fj, 1)));
+    IrExpr *pair = vv->vector
+                       ? ir_select(l->A, bin(vi, IR_EQ, bin(vi, IR_IDIV, fi, vv->K), bin(vi, IR_IDIV, fj, vv->K)),
+                                   outer_load(vi, vv, fi, fj),
+                                   bin(vi, IR_MUL, moment(vi, vv, fi, 1), moment(vi, vv, fj, 1)))
+                       : ir_select(l->A, bin(vi, IR_EQ, fi, fj), moment(vi, vv, fi, 2),
+                                   bin(vi, IR_MUL, moment(vi, vv, fi, 1), moment(vi, vv, fj, 1)));
     v = bin(vi, IR_MUL, v, pair);
   }
   return v;
@@ -660,8 +691,8 @@ static void acc_expect(Lower *l, const Mono *m, void *vctx) {
 /* Scatter: eta[slot of the element] += E_q[coefficient] */
 static void acc_scatter(Lower *l, const Mono *m, unsigned skip, int eta, const EtaTarget *t) {
   Vi *vi = l->hook_ctx;
-  if (t->L->kind >= 2 || (skip & (skip - 1))) {
-    lw_fail(l, "CAVI of vector- and matrix-valued factors (MvNormal, Wishart) is not generated yet");
+  if (t->L->kind >= 3 || (t->L->kind < 2 && (skip & (skip - 1)))) {
+    lw_fail(l, "CAVI of matrix-valued factors (Wishart) is not generated yet");
     return;
   }
   const SUse *u = vi->pv ? NULL : find_use(vi, m);
@@ -698,8 +729,8 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
   s->field2 = vv->st_f;
   s->index = index;
   s->local = eta;
-  s->fn = vv->discrete ? "categorical" : vv->family;
-  bool sized = vv->discrete || vv->simplex;
+  s->fn = vv->discrete ? "categorical" : vv->vector ? "mvnormal_vi" : vv->family;
+  bool sized = vv->discrete || vv->simplex || vv->vector;
   s->nargs = sized ? 3 : 2;
   s->args = arena_alloc(l->A, sizeof(IrExpr *) * 3);
   s->args[0] = off;
@@ -776,7 +807,7 @@ static void update_scatter(Vi *vi, const ViVar *vv, const PtrVec *terms) {
   IrExpr *off, *first;
   PtrVec *saved = l->out;
   l->out = lw_free_element_loop(l, &L, vv->v->span, &off, &first);
-  factor_update(vi, vv, off, eta, off, vv->simplex ? vv->K : ci(vi, vv->ns));
+  factor_update(vi, vv, off, eta, off, vv->simplex || vv->vector ? L.ES : ci(vi, vv->ns));
   l->out = saved;
 }
 
@@ -920,6 +951,7 @@ static bool plan_factors(Vi *vi) {
     const char *no;
     const char *rt = plan_vi_factor(l->A, vp, &no);
     bool simplex = rt && !strcmp(rt, "dirichlet");
+    bool vector = rt && !strcmp(rt, "mvnormal");
     if (no && vp->reason_span.src >= 0 && vp->reason_span.line > 0 && vp->reason) {
       StrBuf b = {0};
       sb_printf(&b, "%s at ", no);
@@ -939,8 +971,10 @@ static bool plan_factors(Vi *vi) {
     vv->domain = vd->domain;
     vv->discrete = !strcmp(rt, "discrete");
     vv->simplex = simplex;
+    vv->vector = vector;
     vv->family = rt;
     int last = -1;
+    int dsize = vector ? vd->dim[vd->ndim - 1] : -1;
     if (vv->discrete) {
       bool cat = vd->domain == LD_CAT;
       vv->K = cat ? lw_size_expr(l, vd->domain_arg) : ci(vi, 2);
@@ -948,6 +982,11 @@ static bool plan_factors(Vi *vi) {
       vv->ksize = last;
     } else if (simplex) {
       vv->K = lw_size_expr(l, vd->domain_arg);
+    } else if (vector) {
+      /* per vector D + D*D = D (D + 1) doubles: the shape of v times D + 1 */
+      vv->K = lw_size_expr(l, dsize);
+      const IrSizeDesc *z = l->mod->sizes.v[dsize];
+      last = lw_add_size(l, arena_printf(l->A, "%s + 1", z->text), z->var, z->add + 1, z->var >= 0 ? 0 : z->value + 1);
     } else {
       vv->ns = vp->family->stats.n;
       last = lw_add_size(l, arena_printf(l->A, "%d", vv->ns), -1, 0, vv->ns);
@@ -957,7 +996,10 @@ static bool plan_factors(Vi *vi) {
     f->family = vv->family;
     f->eta = add_hidden(l, "eta", vv->k, last, &vv->eta_f);
     f->stats = add_hidden(l, "stats", vv->k, last, &vv->st_f);
-    f->size = vv->discrete && vd->domain != LD_CAT ? last : (vv->discrete || simplex) ? vd->domain_arg : -1;
+    f->size = vv->discrete && vd->domain != LD_CAT ? last
+              : (vv->discrete || simplex)   ? vd->domain_arg
+              : vector                      ? dsize
+                                            : -1;
     vec_push(l->A, &l->mod->vi_factors, f);
   }
   if (why.s) {

@@ -20,7 +20,7 @@ rm -rf "$work" && mkdir -p "$work" || exit 2
 pass=0 fail=0 vi_ok=0
 # the number of models vi supports today when built without --data (a
 # build with --data knows more variables observed: beta_binomial, gamma_poisson)
-min_vi=18
+min_vi=20  # 18, + blr and mvn_known_prec (MvNormal factors)
 # the output of one way of running a model, in $work/$name.$way/
 run_way() {  # way model data
   way=$1 model=$2 data=$3

@@ -35,7 +35,7 @@ os.makedirs(work, exist_ok=True)
 SUPPORTED = ["beta_binomial", "dirichlet_categorical", "eight_schools", "factor_analysis", "gmm", "hmm",
              "hmm_gaussian", "ising", "kalman", "lda", "linreg", "missing_data",
              "beta_bernoulli_missing", "dirichlet_cat", "enumerate", "gamma_poisson", "invgamma",
-             "kalman_small", "normal_normal", "normal_precision"]
+             "kalman_small", "normal_normal", "normal_precision", "mvn_known_prec", "blr"]
 # ... and says clearly why not for these (the variable named)
 UNSUPPORTED = {"pumps": "'alpha'", "poisson_regression": "'a'", "slice_lognormal": "'x'"}
 
@@ -156,9 +156,67 @@ def exact_beta_binomial():
     return "p", {"a": a, "b": b}, ev
 
 
+# small dense linear algebra (lists of rows), for the MvNormal posteriors
+
+def mat_inv_logdet(A):
+    """(A^-1, log det A) of a positive definite A, by Gauss-Jordan elimination."""
+    n = len(A)
+    M = [list(map(float, r)) + [1.0 if i == j else 0.0 for j in range(n)] for i, r in enumerate(A)]
+    ld = 0.0
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(M[r][c]))
+        M[c], M[p] = M[p], M[c]
+        piv = M[c][c]
+        ld += math.log(piv)
+        M[c] = [v / piv for v in M[c]]
+        for r in range(n):
+            if r != c and M[r][c] != 0.0:
+                f = M[r][c]
+                M[r] = [a - f * b for a, b in zip(M[r], M[c])]
+    return [r[n:] for r in M], ld
+
+
+def matvec(A, x):
+    return [sum(a * b for a, b in zip(r, x)) for r in A]
+
+
+def mvn_prec_lpdf(x, m, P):
+    d = [a - b for a, b in zip(x, m)]
+    _, ld = mat_inv_logdet(P)
+    return 0.5 * ld - 0.5 * len(x) * math.log(2 * math.pi) - 0.5 * sum(a * b for a, b in zip(d, matvec(P, d)))
+
+
+def exact_mvn_known_prec():
+    """m ~ MvNormalPrec(0, I), x[n] ~ MvNormalPrec(m, L): precision I + N L, mean P^-1 L sum x."""
+    d = data_of("mvn_known_prec")
+    L, x, D = d["L"], d["x"], d["D"]
+    P = [[(1.0 if i == j else 0.0) + len(x) * L[i][j] for j in range(D)] for i in range(D)]
+    S, _ = mat_inv_logdet(P)
+    m = matvec(S, matvec(L, [sum(v[i] for v in x) for i in range(D)]))
+    I = [[1.0 if i == j else 0.0 for j in range(D)] for i in range(D)]
+    lj = mvn_prec_lpdf(m, [0.0] * D, I) + sum(mvn_prec_lpdf(v, m, L) for v in x)
+    sd = [math.sqrt(S[i][i]) for i in range(D)]
+    return "m", {"mean": m, "sd": sd, "covariance": S}, lj - mvn_prec_lpdf(m, m, P)
+
+
+def exact_blr():
+    """beta ~ MvNormalPrec(0, I), y[n] ~ Normal(X[n] . beta, s): precision I + X'X / s^2, mean P^-1 X'y / s^2."""
+    d = data_of("blr")
+    X, y, D, s = d["X"], d["y"], d["D"], 0.5
+    P = [[(1.0 if i == j else 0.0) + sum(r[i] * r[j] for r in X) / s ** 2 for j in range(D)] for i in range(D)]
+    S, _ = mat_inv_logdet(P)
+    b = matvec(S, [sum(r[i] * v for r, v in zip(X, y)) / s ** 2 for i in range(D)])
+    I = [[1.0 if i == j else 0.0 for j in range(D)] for i in range(D)]
+    lj = mvn_prec_lpdf(b, [0.0] * D, I) + sum(
+        normal_lpdf(v, sum(a * c for a, c in zip(r, b)), 1 / s ** 2) for r, v in zip(X, y))
+    sd = [math.sqrt(S[i][i]) for i in range(D)]
+    return "beta", {"mean": b, "sd": sd, "covariance": S}, lj - mvn_prec_lpdf(b, b, P)
+
+
 EXACT = {"gamma_poisson": exact_gamma_poisson, "normal_normal": exact_normal_normal,
          "normal_precision": exact_normal_precision, "invgamma": exact_invgamma,
-         "dirichlet_cat": exact_dirichlet_cat, "beta_binomial": exact_beta_binomial}
+         "dirichlet_cat": exact_dirichlet_cat, "beta_binomial": exact_beta_binomial,
+         "mvn_known_prec": exact_mvn_known_prec, "blr": exact_blr}
 
 
 def flat(v):

@@ -225,6 +225,10 @@ lvm_status lvm_family_mvnormal_draw(lvm_rng *r, size_t D, const double *eta,
                                     double *x, double *work);
 lvm_status lvm_family_mvnormal_mean_stats(size_t D, const double *eta,
                                           double *ET, double *work);
+/* The same with its own workspace (a CAVI factor update: E[x], E[x x^T]
+ * into ET, D + D*D doubles); LVM_ENOMEM if it cannot be allocated. */
+lvm_status lvm_family_mvnormal_vi_mean_stats(size_t D, const double *eta,
+                                             double *ET);
 lvm_status lvm_family_mvnormal_log_partition(size_t D, const double *eta,
                                              double *A, double *work);
 lvm_status lvm_family_mvnormal_entropy(size_t D, const double *eta,

@@ -6,6 +6,7 @@
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lvm/dist.h"
@@ -313,6 +314,16 @@ lvm_status lvm_family_mvnormal_mean_stats(size_t D, const double *eta,
   if (!all_finite(ET, D + D * D))
     LVM_ERROR("mvnormal family: moments overflow", LVM_ERANGE);
   return LVM_OK;
+}
+
+lvm_status lvm_family_mvnormal_vi_mean_stats(size_t D, const double *eta,
+                                             double *ET) {
+  if (D == 0 || D > 4096) LVM_ERROR("mvnormal family: D must be in 1 .. 4096", LVM_EINVAL);
+  double *work = malloc(LVM_FAMILY_MVNORMAL_WORK(D) * sizeof *work);
+  if (!work) LVM_ERROR("mvnormal family: out of memory", LVM_ENOMEM);
+  lvm_status st = lvm_family_mvnormal_mean_stats(D, eta, ET, work);
+  free(work);
+  return st;
 }
 
 lvm_status lvm_family_mvnormal_log_partition(size_t D, const double *eta,

@@ -421,6 +421,7 @@ static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const fact
   double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
   if (fi->fam) {
     double work[64];
+    if (fi->fam->work_size(fi->K) > 64) LVM_ERROR("CAVI: family workspace too large", LVM_EINTERNAL);
     return fi->fam->mean_stats(fi->K, eta, T, work);
   }
   lvm_status s = lvm_family_categorical_mean_stats(fi->K, eta, T);
@@ -478,7 +479,7 @@ static const char *family_name(const factor_info *fi) {
                                                                                              : "Categorical";
   static const char *const names[][2] = {{"normal", "Normal"}, {"gamma", "Gamma"},
                                          {"invgamma", "InvGamma"}, {"beta", "Beta"},
-                                         {"dirichlet", "Dirichlet"}};
+                                         {"dirichlet", "Dirichlet"}, {"mvnormal", "MvNormal"}};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(names[i][0], fi->f->family)) return names[i][1];
   return fi->f->family;
@@ -495,6 +496,12 @@ static void param_names(const factor_info *fi, const char **n1, const char **n2)
   else if (!strcmp(f, "invgamma")) *n1 = "shape", *n2 = "scale";
   else if (!strcmp(f, "beta")) *n1 = "a", *n2 = "b";
   else if (!strcmp(f, "dirichlet")) *n1 = "concentration";
+  else if (!strcmp(f, "mvnormal")) *n1 = "covariance";
+}
+
+/* The workspace and parameters of a family factor fit the buffers of 64. */
+static int small_enough(const factor_info *fi) {
+  return fi->fam->params_size(fi->K) <= 64 && fi->fam->work_size(fi->K) <= 64;
 }
 
 /* Posterior mean and sd of element e (0-based, in the variable's array). */
@@ -519,7 +526,7 @@ static void moments(const lvm_vars *st, const factor_info *fi, size_t e, double 
     return;
   }
   double par[64], work[64];
-  if (fi->fam->params_size(fi->K) > 64 || fi->fam->params(fi->K, eta, par, work) != LVM_OK) {
+  if (!small_enough(fi) || fi->fam->params(fi->K, eta, par, work) != LVM_OK) {
     *mean = *sd = NAN;
     return;
   }
@@ -538,6 +545,9 @@ static void moments(const lvm_vars *st, const factor_info *fi, size_t e, double 
     for (size_t k = 0; k < fi->K; k++) a0 += par[k];
     *mean = par[j] / a0;
     *sd = sqrt(par[j] * (a0 - par[j]) / (a0 * a0 * (a0 + 1)));
+  } else if (!strcmp(f, "mvnormal")) { /* par: mean (K), covariance (K*K) */
+    *mean = par[j];
+    *sd = sqrt(par[fi->K + j * fi->K + j]);
   } else {
     *mean = *sd = NAN;
   }
@@ -573,9 +583,11 @@ static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_
       for (size_t j = 0; j < fi->K; j++) p1[c * fi->K + j] = T[c * fi->K + j];
     } else {
       double par[64], work[64];
-      if (free && fi->fam->params(fi->K, eta + c * fi->width, par, work) != LVM_OK)
+      if (free && (!small_enough(fi) || fi->fam->params(fi->K, eta + c * fi->width, par, work) != LVM_OK))
         for (size_t j = 0; j < 64; j++) par[j] = NAN;
-      if (fi->fam->sized) {
+      if (!strcmp(fi->f->family, "mvnormal")) { /* the covariance block (K*K) */
+        for (size_t j = 0; j < fi->K * fi->K; j++) p1[c * fi->K * fi->K + j] = free ? par[fi->K + j] : NAN;
+      } else if (fi->fam->sized) {
         for (size_t j = 0; j < fi->K; j++) p1[c * fi->K + j] = free ? par[j] : NAN;
       } else {
         p1[c] = free ? par[0] : NAN;
@@ -613,6 +625,20 @@ static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_
     lvm_jsonout_array(w, sdims, dims, p1, 0, emiss);
     lvm_jsonout_key(w, n2);
     s = lvm_jsonout_array(w, sdims, dims, p2, 0, emiss);
+  } else if (!strcmp(fi->f->family, "mvnormal")) {
+    size_t pdims[LVM_VARS_MAX_DIMS + 2];
+    memcpy(pdims, dims, sizeof(size_t) * (size_t)sdims);
+    pdims[sdims] = pdims[sdims + 1] = fi->K;
+    unsigned char *cmiss = calloc(fi->count * fi->K * fi->K + 1, 1);
+    if (!cmiss) {
+      s = LVM_ENOMEM;
+      goto done;
+    }
+    for (size_t c = 0; c < fi->count; c++)
+      memset(cmiss + c * fi->K * fi->K, emiss[c], fi->K * fi->K);
+    lvm_jsonout_key(w, n1);
+    s = lvm_jsonout_array(w, sdims + 2, pdims, p1, 0, cmiss);
+    free(cmiss);
   } else {
     size_t pdims[LVM_VARS_MAX_DIMS + 1];
     memcpy(pdims, dims, sizeof(size_t) * (size_t)sdims);
