@@ -1211,12 +1211,13 @@ const char *plan_vi_factor(Arena *A, const VarPlan *vp, const char **why) {
   bool scalar = rt && (!strcmp(rt, "normal") || !strcmp(rt, "gamma") || !strcmp(rt, "invgamma") ||
                        !strcmp(rt, "beta"));
   bool vector = rt && !strcmp(rt, "mvnormal") && vp->var->type->nstruct == 1;
+  bool matrix = rt && !strcmp(rt, "wishart") && vp->var->type->nstruct == 2;
   if (vp->kind == UPD_ENUMERATE) return "discrete";
   if (vp->kind == UPD_CONJUGATE) {
     if (vp->coupled && !(rt && !strcmp(rt, "normal") && vp->var->type->nstruct == 0))
       *why = arena_printf(A, "its elements are coupled and CAVI for coupled %s elements is not generated yet",
                           vp->family->name);
-    else if (!scalar && !vector && !(rt && !strcmp(rt, "dirichlet")))
+    else if (!scalar && !vector && !matrix && !(rt && !strcmp(rt, "dirichlet")))
       *why = arena_printf(A, "CAVI for the %s family is not generated yet", vp->family->name);
     return *why ? NULL : rt;
   }
@@ -1282,7 +1283,9 @@ void plan_print(FILE *out, Compilation *comp, const Plan *p) {
                 t->dom == D_CAT ? "Categorical" : t->dom == D_SPIN ? "Spin          P(+1)" : "Bernoulli     P(1)");
     } else if (f) {
       fprintf(out, "  %-*s  %-12s  natural parameters from the expected statistics of its neighbours%s\n", w,
-              vp->var->name, vp->family->name, !strcmp(f, "mvnormal") ? " (one factor per vector)" : "");
+              vp->var->name, vp->family->name, !strcmp(f, "mvnormal") ? " (one factor per vector)"
+                : !strcmp(f, "wishart")                      ? " (one factor per matrix)"
+                                                             : "");
     } else {
       fprintf(out, "  %-*s  none          %s: vi is not available for this model\n", w, vp->var->name, why);
     }

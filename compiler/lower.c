@@ -336,9 +336,16 @@ static const char *c_function(const char *f) {
 }
 
 /* log det of a matrix-valued polynomial argument: the identity (0), a
- * stored matrix (a state variable, whole or one matrix of an array of
- * them), or the inverse of one. */
+ * positive multiple c I(D) of it (D log c), a stored matrix (a state
+ * variable, whole or one matrix of an array of them), or the inverse of
+ * one. */
 static IrExpr *lower_log_det(Lower *l, const Poly *p) {
+  if (p->n == 1 && p->m[0]->nb == 0 && p->m[0]->nf == 1 && p->m[0]->coef > 0 && p->m[0]->coef != 1 &&
+      p->m[0]->f[0].power == 1) {
+    const Atom *a = p->m[0]->f[0].atom;
+    if (a->kind == A_FUNC && !strcmp(a->fname, "identity") && a->nargs == 1)
+      return ir_bin(l->A, IR_MUL, ir_const_f(l->A, log(p->m[0]->coef)), lw_lower_poly(l, a->args[0]));
+  }
   if (p->n == 1 && p->m[0]->nb == 0 && p->m[0]->nf == 1 && p->m[0]->coef == 1 &&
       p->m[0]->f[0].power == 1) {
     const Atom *a = p->m[0]->f[0].atom;

@@ -33,8 +33,9 @@ typedef struct ViVar {
   bool discrete;
   bool simplex;
   bool vector;          /* MvNormal: one factor per vector of the last dimension */
+  bool matrix;          /* Wishart: one factor per matrix of the last two dimensions */
   int ns;               /* scalar families: statistics per element */
-  IrExpr *K;            /* discrete and simplex: values / components; vector: D */
+  IrExpr *K;            /* discrete and simplex: values / components; vector, matrix: D */
   int ksize;            /* discrete: size index of K */
   int domain;           /* LD_* */
   int eta_f, st_f;      /* fields of the hidden arrays */
@@ -113,6 +114,19 @@ static IrExpr *stat_load(Vi *vi, const ViVar *vv, IrExpr *flat, StatKind st) {
                        bin(vi, IR_SUB, flat, bin(vi, IR_MUL, bin(vi, IR_IDIV, flat, D), D))),
                    IR_F64);
   }
+  if (vv->matrix) {
+    /* stats of matrix c = flat / (D D): E[X] (D*D), then E[log det X] */
+    if (st != ST_X && st != ST_LOGDET) {
+      vi_fail(vi, arena_printf(vi->l->A, "E[%s] of the matrix '%s' is not a statistic of its Wishart factor",
+                               stat_name(st), vv->v->name));
+      return cf(vi, 0);
+    }
+    IrExpr *DD = bin(vi, IR_MUL, vv->K, vv->K);
+    IrExpr *c = bin(vi, IR_IDIV, flat, DD);
+    IrExpr *base = bin(vi, IR_MUL, c, bin(vi, IR_ADD, DD, ci(vi, 1)));
+    IrExpr *within = st == ST_LOGDET ? DD : bin(vi, IR_SUB, flat, bin(vi, IR_MUL, c, DD));
+    return ir_load(vi->l->A, vv->st_f, bin(vi, IR_ADD, base, within), IR_F64);
+  }
   int slot = lw_stat_slot(vv->vp->family, st);
   if (slot < 0) {
     vi_fail(vi, arena_printf(vi->l->A, "E[%s] of '%s' is not a statistic of its %s factor", stat_name(st),
@@ -165,6 +179,11 @@ static IrExpr *vi_atom(Lower *l, const Atom *a, int power) {
       const Mono *mm = a->args[0]->m[0]->nf ? a->args[0]->m[0] : a->args[0]->m[1];
       return stat_load(vi, dep, lw_ref_flat(l, mm->f[0].atom, dep->k), ST_LOG1M);
     }
+  }
+  if (a->kind == A_FUNC && !strcmp(a->fname, "log_det") && a->nargs == 1 && ndep == 1 && power == 1 &&
+      dep->matrix) { /* log det X: E[log det X] of X's factor */
+    const Atom *r = poly_single_ref(a->args[0], dep->v);
+    if (r) return stat_load(vi, dep, lw_ref_flat(l, r, dep->k), ST_LOGDET);
   }
   vi_fail(vi, arena_printf(l->A, "the expectation of '%s%s' under the factor of '%s' has no closed form here",
                            a->key, power != 1 ? arena_printf(l->A, "^%d", power) : "", dep->v->name));
@@ -691,8 +710,8 @@ static void acc_expect(Lower *l, const Mono *m, void *vctx) {
 /* Scatter: eta[slot of the element] += E_q[coefficient] */
 static void acc_scatter(Lower *l, const Mono *m, unsigned skip, int eta, const EtaTarget *t) {
   Vi *vi = l->hook_ctx;
-  if (t->L->kind >= 3 || (t->L->kind < 2 && (skip & (skip - 1)))) {
-    lw_fail(l, "CAVI of matrix-valued factors (Wishart) is not generated yet");
+  if (t->L->kind != 2 && (skip & (skip - 1))) { /* only a vector's x x' takes two factors */
+    lw_fail(l, "internal: a CAVI coefficient of two factors of a non-vector variable");
     return;
   }
   const SUse *u = vi->pv ? NULL : find_use(vi, m);
@@ -729,8 +748,8 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
   s->field2 = vv->st_f;
   s->index = index;
   s->local = eta;
-  s->fn = vv->discrete ? "categorical" : vv->vector ? "mvnormal_vi" : vv->family;
-  bool sized = vv->discrete || vv->simplex || vv->vector;
+  s->fn = vv->discrete ? "categorical" : vv->vector ? "mvnormal_vi" : vv->matrix ? "wishart_vi" : vv->family;
+  bool sized = vv->discrete || vv->simplex || vv->vector || vv->matrix;
   s->nargs = sized ? 3 : 2;
   s->args = arena_alloc(l->A, sizeof(IrExpr *) * 3);
   s->args[0] = off;
@@ -807,7 +826,7 @@ static void update_scatter(Vi *vi, const ViVar *vv, const PtrVec *terms) {
   IrExpr *off, *first;
   PtrVec *saved = l->out;
   l->out = lw_free_element_loop(l, &L, vv->v->span, &off, &first);
-  factor_update(vi, vv, off, eta, off, vv->simplex || vv->vector ? L.ES : ci(vi, vv->ns));
+  factor_update(vi, vv, off, eta, off, vv->simplex || vv->vector || vv->matrix ? L.ES : ci(vi, vv->ns));
   l->out = saved;
 }
 
@@ -929,11 +948,13 @@ static int add_hidden_dims(Lower *l, const char *name, const int *dims, int nd, 
   return l->mod->vars.n - 1;
 }
 
-/* A hidden f64 array of v's shape times `last` (a size index, or -1). */
-static int add_hidden(Lower *l, const char *prefix, int k, int last, int *field) {
+/* A hidden f64 array of v's shape times `last` (a size index, or -1), or
+ * (replace) of v's shape with `last` for its last dimension. */
+static int add_hidden(Lower *l, const char *prefix, int k, int last, bool replace, int *field) {
   const IrVarDesc *vd = l->mod->vars.v[k];
   int dims[8], nd = 0;
   for (int d = 0; d < vd->ndim; d++) dims[nd++] = vd->dim[d];
+  if (replace) nd--;
   if (last >= 0) dims[nd++] = last;
   return add_hidden_dims(l, arena_printf(l->A, "__vi_%s_%s", prefix, vd->name), dims, nd,
                          arena_printf(l->A, "CAVI factor of %s: %s", vd->name,
@@ -952,6 +973,7 @@ static bool plan_factors(Vi *vi) {
     const char *rt = plan_vi_factor(l->A, vp, &no);
     bool simplex = rt && !strcmp(rt, "dirichlet");
     bool vector = rt && !strcmp(rt, "mvnormal");
+    bool matrix = rt && !strcmp(rt, "wishart");
     if (no && vp->reason_span.src >= 0 && vp->reason_span.line > 0 && vp->reason) {
       StrBuf b = {0};
       sb_printf(&b, "%s at ", no);
@@ -972,9 +994,10 @@ static bool plan_factors(Vi *vi) {
     vv->discrete = !strcmp(rt, "discrete");
     vv->simplex = simplex;
     vv->vector = vector;
+    vv->matrix = matrix;
     vv->family = rt;
     int last = -1;
-    int dsize = vector ? vd->dim[vd->ndim - 1] : -1;
+    int dsize = vector || matrix ? vd->dim[vd->ndim - 1] : -1;
     if (vv->discrete) {
       bool cat = vd->domain == LD_CAT;
       vv->K = cat ? lw_size_expr(l, vd->domain_arg) : ci(vi, 2);
@@ -982,8 +1005,10 @@ static bool plan_factors(Vi *vi) {
       vv->ksize = last;
     } else if (simplex) {
       vv->K = lw_size_expr(l, vd->domain_arg);
-    } else if (vector) {
-      /* per vector D + D*D = D (D + 1) doubles: the shape of v times D + 1 */
+    } else if (vector || matrix) {
+      /* vector: D + D*D = D (D + 1) doubles, the shape of v times D + 1;
+       * matrix: D*D + 1 doubles at a stride of D*D + 1, in an array of
+       * the shape of v with D + 1 for its last D (D (D + 1) per matrix) */
       vv->K = lw_size_expr(l, dsize);
       const IrSizeDesc *z = l->mod->sizes.v[dsize];
       last = lw_add_size(l, arena_printf(l->A, "%s + 1", z->text), z->var, z->add + 1, z->var >= 0 ? 0 : z->value + 1);
@@ -994,11 +1019,11 @@ static bool plan_factors(Vi *vi) {
     IrViFactor *f = arena_alloc(l->A, sizeof *f);
     f->var = vv->k;
     f->family = vv->family;
-    f->eta = add_hidden(l, "eta", vv->k, last, &vv->eta_f);
-    f->stats = add_hidden(l, "stats", vv->k, last, &vv->st_f);
+    f->eta = add_hidden(l, "eta", vv->k, last, matrix, &vv->eta_f);
+    f->stats = add_hidden(l, "stats", vv->k, last, matrix, &vv->st_f);
     f->size = vv->discrete && vd->domain != LD_CAT ? last
               : (vv->discrete || simplex)   ? vd->domain_arg
-              : vector                      ? dsize
+              : vector || matrix            ? dsize
                                             : -1;
     vec_push(l->A, &l->mod->vi_factors, f);
   }

@@ -21,6 +21,15 @@ generated data, with the same priors and the same mean-field factorisation:
                    GaussianARD node with plates, combined by Add of
                    SumMultiply(',->', W_k, s_k): the same full mean field.
 
+  mvn_wishart      Lambda ~ Wishart(5, I) (E[Lambda] = 5 I), m ~ MvNormalPrec(0, I),
+  (D = 3)          x[n] ~ MvNormalPrec(m, Lambda)
+                   BayesPy: Wishart(5, I) (its second argument the inverse
+                   scale: the same prior), Gaussian(0, I), Gaussian(m, Lambda)
+  gmm_full         pi ~ Dirichlet(1, 1, 1), Lambda[k] ~ Wishart(D + 2, I),
+  (D = 2, K = 3)   mu[k] ~ MvNormalPrec(0, 0.01 I), z[n] ~ Categorical(pi),
+                   x[n] ~ MvNormalPrec(mu[z[n]], Lambda[z[n]])
+                   BayesPy: Mixture(z, Gaussian, mu, Lambda)
+
 Both sides include every normalising constant (BayesPy's
 compute_lowerbound(); lvmc's "elbo"), so the ELBOs are compared as they are.
 Both run from their own random starts (lvmc keeps the best of 10 restarts
@@ -55,8 +64,8 @@ import time
 try:
     import numpy as np
     from bayespy.inference import VB
-    from bayespy.nodes import (Add, Categorical, Dirichlet, Gamma, GaussianARD, Mixture,
-                               SumMultiply)
+    from bayespy.nodes import (Add, Categorical, Dirichlet, Gamma, Gaussian, GaussianARD, Mixture,
+                               SumMultiply, Wishart)
 except ImportError as e:  # scripts/deps installs python3-bayespy
     print(f"FAIL: BayesPy is not importable by {sys.executable} ({e}); run scripts/deps")
     print("0 passed, 1 failed")
@@ -208,7 +217,62 @@ def factor_analysis():
     report("factor_analysis", r, L, errs, t0)
 
 
+def mvn_wishart():
+    t0 = time.time()
+    rng = np.random.default_rng(4)
+    N, D = 80, 3
+    A = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [-0.4, 0.3, 0.5]])
+    x = np.array([2.0, -1.0, 0.5]) + rng.normal(0, 1, (N, D)) @ A.T
+    r = lvmc_vi("mvn_wishart", {"N": N, "D": D, "x": x.tolist()}, 1)
+    np.random.seed(4)
+    Lam = Wishart(5, np.identity(D))
+    m = Gaussian(np.zeros(D), np.identity(D))
+    X = Gaussian(m, Lam, plates=(N,))
+    X.observe(x)
+    L = bayespy_run([X, m, Lam], [m, Lam])
+    v = r["variables"]
+    errs = [
+        compare("mvn_wishart", "m", v["m"]["mean"], m.get_moments()[0]),
+        compare("mvn_wishart", "Lambda", v["Lambda"]["mean"], Lam.get_moments()[0]),
+    ]
+    report("mvn_wishart", r, L, errs, t0)
+
+
+def gmm_full():
+    t0 = time.time()
+    rng = np.random.default_rng(6)
+    K, N, D = 3, 300, 2
+    C = np.array([[-5.0, 0.0], [0.0, 5.0], [5.0, -2.0]])
+    A = [np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([[0.7, 0.0], [-0.3, 1.0]]), np.array([[1.2, 0.0], [0.8, 0.4]])]
+    zt = rng.integers(0, K, N)
+    x = np.array([C[k] + A[k] @ rng.normal(0, 1, D) for k in zt])
+    r = lvmc_vi("gmm_full", {"N": N, "D": D, "K": K, "x": x.tolist()}, 5)
+    np.random.seed(6)
+    pi = Dirichlet(np.ones(K))
+    z = Categorical(pi, plates=(N,))
+    mu = Gaussian(np.zeros(D), 0.01 * np.identity(D), plates=(K,))
+    Lam = Wishart(D + 2, np.identity(D), plates=(K,))
+    X = Mixture(z, Gaussian, mu, Lam)
+    X.observe(x)
+    z.initialize_from_random()
+    L = bayespy_run([X, pi, mu, Lam, z], [pi, mu, Lam, z])
+    v = r["variables"]
+    ours = np.argsort(np.asarray(v["mu"]["mean"])[:, 0])
+    theirs = np.argsort(mu.get_moments()[0][:, 0])
+    alpha = pi.phi[0]
+    errs = [
+        compare("gmm_full", "pi", np.asarray(v["pi"]["mean"])[ours], (alpha / alpha.sum())[theirs]),
+        compare("gmm_full", "mu", np.asarray(v["mu"]["mean"])[ours], mu.get_moments()[0][theirs]),
+        compare("gmm_full", "Lambda", np.asarray(v["Lambda"]["mean"])[ours], Lam.get_moments()[0][theirs]),
+        compare("gmm_full", "z (probabilities)", np.asarray(v["z"]["probabilities"])[:, ours],
+                z.get_moments()[0][:, theirs]),
+    ]
+    report("gmm_full", r, L, errs, t0)
+
+
 linreg()
 gmm()
+mvn_wishart()
+gmm_full()
 factor_analysis()
 finish()

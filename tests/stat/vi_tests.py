@@ -35,7 +35,8 @@ os.makedirs(work, exist_ok=True)
 SUPPORTED = ["beta_binomial", "dirichlet_categorical", "eight_schools", "factor_analysis", "gmm", "hmm",
              "hmm_gaussian", "ising", "kalman", "lda", "linreg", "missing_data",
              "beta_bernoulli_missing", "dirichlet_cat", "enumerate", "gamma_poisson", "invgamma",
-             "kalman_small", "normal_normal", "normal_precision", "mvn_known_prec", "blr"]
+             "kalman_small", "normal_normal", "normal_precision", "mvn_known_prec", "blr",
+             "wishart_known_mean", "mvn_wishart", "gmm_full"]
 # ... and says clearly why not for these (the variable named)
 UNSUPPORTED = {"pumps": "'alpha'", "poisson_regression": "'a'", "slice_lognormal": "'x'"}
 
@@ -213,10 +214,41 @@ def exact_blr():
     return "beta", {"mean": b, "sd": sd, "covariance": S}, lj - mvn_prec_lpdf(b, b, P)
 
 
+def lmgamma(D, a):
+    return D * (D - 1) / 4 * math.log(math.pi) + sum(math.lgamma(a + (1 - i) / 2) for i in range(1, D + 1))
+
+
+def wishart_lpdf(X, nu, S):
+    """log Wishart(X | nu, S) (E[X] = nu S)"""
+    D = len(X)
+    Si, ldS = mat_inv_logdet(S)
+    _, ldX = mat_inv_logdet(X)
+    tr = sum(Si[i][j] * X[j][i] for i in range(D) for j in range(D))
+    return (0.5 * (nu - D - 1) * ldX - 0.5 * tr - 0.5 * nu * D * math.log(2) - 0.5 * nu * ldS
+            - lmgamma(D, 0.5 * nu))
+
+
+def exact_wishart_known_mean():
+    """Lambda ~ Wishart(4, I), x[n] ~ MvNormalPrec(mu, Lambda): Wishart(4 + N, (I + sum d d')^-1), d = x - mu."""
+    d = data_of("wishart_known_mean")
+    x, mu, D = d["x"], d["mu"], d["D"]
+    nu = 4 + len(x)
+    Sinv = [[(1.0 if i == j else 0.0) + sum((v[i] - mu[i]) * (v[j] - mu[j]) for v in x) for j in range(D)]
+            for i in range(D)]
+    S, _ = mat_inv_logdet(Sinv)
+    I = [[1.0 if i == j else 0.0 for j in range(D)] for i in range(D)]
+    L = [[nu * S[i][j] for j in range(D)] for i in range(D)]  # the posterior mean, where both are evaluated
+    lj = wishart_lpdf(L, 4, I) + sum(mvn_prec_lpdf(v, mu, L) for v in x)
+    mean = L
+    sd = [[math.sqrt(nu * (S[i][j] ** 2 + S[i][i] * S[j][j])) for j in range(D)] for i in range(D)]
+    return "Lambda", {"df": nu, "scale": S, "mean": mean, "sd": sd}, lj - wishart_lpdf(L, nu, S)
+
+
 EXACT = {"gamma_poisson": exact_gamma_poisson, "normal_normal": exact_normal_normal,
          "normal_precision": exact_normal_precision, "invgamma": exact_invgamma,
          "dirichlet_cat": exact_dirichlet_cat, "beta_binomial": exact_beta_binomial,
-         "mvn_known_prec": exact_mvn_known_prec, "blr": exact_blr}
+         "mvn_known_prec": exact_mvn_known_prec, "blr": exact_blr,
+         "wishart_known_mean": exact_wishart_known_mean}
 
 
 def flat(v):

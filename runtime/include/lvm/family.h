@@ -247,6 +247,10 @@ lvm_status lvm_family_wishart_draw(lvm_rng *r, size_t D, const double *eta,
                                    double *X, double *work);
 lvm_status lvm_family_wishart_mean_stats(size_t D, const double *eta,
                                          double *ET, double *work);
+/* The same with its own workspace (a CAVI factor update: E[X], E[log det X]
+ * into ET, D*D + 1 doubles); LVM_ENOMEM if it cannot be allocated. */
+lvm_status lvm_family_wishart_vi_mean_stats(size_t D, const double *eta,
+                                            double *ET);
 lvm_status lvm_family_wishart_log_partition(size_t D, const double *eta,
                                             double *A, double *work);
 lvm_status lvm_family_wishart_entropy(size_t D, const double *eta, double *H,

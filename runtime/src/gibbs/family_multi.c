@@ -316,14 +316,24 @@ lvm_status lvm_family_mvnormal_mean_stats(size_t D, const double *eta,
   return LVM_OK;
 }
 
-lvm_status lvm_family_mvnormal_vi_mean_stats(size_t D, const double *eta,
-                                             double *ET) {
-  if (D == 0 || D > 4096) LVM_ERROR("mvnormal family: D must be in 1 .. 4096", LVM_EINVAL);
-  double *work = malloc(LVM_FAMILY_MVNORMAL_WORK(D) * sizeof *work);
-  if (!work) LVM_ERROR("mvnormal family: out of memory", LVM_ENOMEM);
-  lvm_status st = lvm_family_mvnormal_mean_stats(D, eta, ET, work);
+typedef lvm_status (*mean_stats_fn)(size_t, const double *, double *, double *);
+
+/* mean_stats with a workspace of nwork doubles from the heap (CAVI). */
+static lvm_status heap_mean_stats(mean_stats_fn fn, size_t nwork, size_t D,
+                                  const double *eta, double *ET) {
+  if (D == 0 || D > 4096)
+    LVM_ERROR("mvnormal / wishart family: D must be in 1 .. 4096", LVM_EINVAL);
+  double *work = malloc(nwork * sizeof *work);
+  if (!work) LVM_ERROR("mvnormal / wishart family: out of memory (CAVI workspace)", LVM_ENOMEM);
+  lvm_status st = fn(D, eta, ET, work);
   free(work);
   return st;
+}
+
+lvm_status lvm_family_mvnormal_vi_mean_stats(size_t D, const double *eta,
+                                             double *ET) {
+  return heap_mean_stats(lvm_family_mvnormal_mean_stats,
+                         LVM_FAMILY_MVNORMAL_WORK(D), D, eta, ET);
 }
 
 lvm_status lvm_family_mvnormal_log_partition(size_t D, const double *eta,
@@ -435,6 +445,12 @@ lvm_status lvm_family_wishart_mean_stats(size_t D, const double *eta,
   for (size_t i = 0; i < D * D; i++) ET[i] *= nu;
   ET[D * D] = eld;
   return LVM_OK;
+}
+
+lvm_status lvm_family_wishart_vi_mean_stats(size_t D, const double *eta,
+                                            double *ET) {
+  return heap_mean_stats(lvm_family_wishart_mean_stats,
+                         LVM_FAMILY_WISHART_WORK(D), D, eta, ET);
 }
 
 lvm_status lvm_family_wishart_log_partition(size_t D, const double *eta,

@@ -25,7 +25,9 @@ typedef struct factor_info {
   const lvm_family *fam; /* NULL for discrete */
   size_t K;              /* values / simplex components (1 for scalar families) */
   size_t width;          /* doubles per factor in eta and stats */
-  size_t count;          /* factors (elements, or simplex vectors) */
+  size_t vsize;          /* elements of the variable per factor (K, D, D*D; 1) */
+  int vdims;             /* dimensions of one factor's value (0, 1; 2: a matrix) */
+  size_t count;          /* factors (elements, simplex vectors, vectors, matrices) */
 } factor_info;
 
 static lvm_status info(const lvm_vars *st, const lvm_vi_factor *f, factor_info *fi) {
@@ -34,6 +36,7 @@ static lvm_status info(const lvm_vars *st, const lvm_vi_factor *f, factor_info *
   fi->d = &st->desc->vars[f->var];
   fi->K = f->size >= 0 ? (size_t)st->n[f->size] : 1;
   size_t len = st->len[f->var];
+  fi->vsize = 1;
   if (!strcmp(f->family, "discrete")) {
     fi->width = fi->K;
     fi->count = len;
@@ -41,9 +44,13 @@ static lvm_status info(const lvm_vars *st, const lvm_vi_factor *f, factor_info *
     fi->fam = lvm_family_find(f->family);
     if (!fi->fam) LVM_ERROR("CAVI: unknown family in the factor table", LVM_EINTERNAL);
     fi->width = fi->fam->eta_size(fi->K);
-    fi->count = fi->fam->sized ? (fi->K ? len / fi->K : 0) : len;
+    if (fi->fam->sized) {
+      fi->vsize = fi->fam->value_size(fi->K);
+      fi->vdims = fi->vsize == fi->K ? 1 : 2;
+    }
   }
   if (fi->K == 0) LVM_ERROR("CAVI: a factor with no values", LVM_EINVAL);
+  if (fi->fam) fi->count = len / fi->vsize;
   return LVM_OK;
 }
 
@@ -55,8 +62,16 @@ static size_t value_index(lvm_domain dom, int64_t v) {
 }
 
 /* The first element of factor c in the variable's own array. */
-static size_t first_elem(const factor_info *fi, size_t c) {
-  return fi->fam && fi->fam->sized ? c * fi->K : c;
+static size_t first_elem(const factor_info *fi, size_t c) { return c * fi->vsize; }
+
+/* A buffer of n doubles: buf (of cap) when they fit, else from the heap
+ * (NULL when that fails); release with buf_done. */
+static double *buf_get(double *buf, size_t cap, size_t n) {
+  return n <= cap ? buf : malloc(n * sizeof *buf);
+}
+
+static void buf_done(double *p, const double *buf) {
+  if (p != buf) free(p);
 }
 
 /* Has factor fi a free element (the data leave some of it latent)? */
@@ -329,9 +344,11 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
  * discrete_entropy). */
 static lvm_status factor_entropy(const lvm_vars *st, const factor_info *fi, size_t c, double *H) {
   const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
-  double work[64];
-  if (fi->fam->work_size(fi->K) > 64) LVM_ERROR("CAVI: family workspace too large", LVM_EINTERNAL);
-  return fi->fam->entropy(fi->K, eta, H, work);
+  double buf[64], *work = buf_get(buf, 64, fi->fam->work_size(fi->K));
+  if (!work) LVM_ERROR("CAVI: out of memory (a factor's workspace)", LVM_ENOMEM);
+  lvm_status s = fi->fam->entropy(fi->K, eta, H, work);
+  buf_done(work, buf);
+  return s;
 }
 
 /* Call fn for every free factor (element, or simplex vector) c. */
@@ -420,9 +437,11 @@ static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const fact
   const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
   double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
   if (fi->fam) {
-    double work[64];
-    if (fi->fam->work_size(fi->K) > 64) LVM_ERROR("CAVI: family workspace too large", LVM_EINTERNAL);
-    return fi->fam->mean_stats(fi->K, eta, T, work);
+    double buf[64], *work = buf_get(buf, 64, fi->fam->work_size(fi->K));
+    if (!work) LVM_ERROR("CAVI: out of memory (a factor's workspace)", LVM_ENOMEM);
+    lvm_status s = fi->fam->mean_stats(fi->K, eta, T, work);
+    buf_done(work, buf);
+    return s;
   }
   lvm_status s = lvm_family_categorical_mean_stats(fi->K, eta, T);
   return !s && vi->refresh ? (lvm_status)vi->refresh(st, NULL) : s;
@@ -479,7 +498,8 @@ static const char *family_name(const factor_info *fi) {
                                                                                              : "Categorical";
   static const char *const names[][2] = {{"normal", "Normal"}, {"gamma", "Gamma"},
                                          {"invgamma", "InvGamma"}, {"beta", "Beta"},
-                                         {"dirichlet", "Dirichlet"}, {"mvnormal", "MvNormal"}};
+                                         {"dirichlet", "Dirichlet"}, {"mvnormal", "MvNormal"},
+                                         {"wishart", "Wishart"}};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(names[i][0], fi->f->family)) return names[i][1];
   return fi->f->family;
@@ -497,22 +517,27 @@ static void param_names(const factor_info *fi, const char **n1, const char **n2)
   else if (!strcmp(f, "beta")) *n1 = "a", *n2 = "b";
   else if (!strcmp(f, "dirichlet")) *n1 = "concentration";
   else if (!strcmp(f, "mvnormal")) *n1 = "covariance";
+  else if (!strcmp(f, "wishart")) *n1 = "df", *n2 = "scale";
 }
 
-/* The workspace and parameters of a family factor fit the buffers of 64. */
-static int small_enough(const factor_info *fi) {
-  return fi->fam->params_size(fi->K) <= 64 && fi->fam->work_size(fi->K) <= 64;
+/* The usual parameters of factor c into par (params_size doubles); not OK
+ * when the factor is improper or a workspace cannot be allocated. */
+static lvm_status factor_params(const lvm_vars *st, const factor_info *fi, size_t c, double *par) {
+  double buf[64], *work = buf_get(buf, 64, fi->fam->work_size(fi->K));
+  if (!work) return LVM_ENOMEM;
+  lvm_status s = fi->fam->params(fi->K, lvm_vars_f(st, fi->f->eta) + c * fi->width, par, work);
+  buf_done(work, buf);
+  return s;
 }
 
 /* Posterior mean and sd of element e (0-based, in the variable's array). */
 static void moments(const lvm_vars *st, const factor_info *fi, size_t e, double *mean, double *sd) {
-  size_t c = fi->fam && fi->fam->sized ? e / fi->K : e, j = fi->fam && fi->fam->sized ? e % fi->K : 0;
+  size_t c = e / fi->vsize, j = e % fi->vsize;
   if (!lvm_vars_free_elem(st, fi->f->var, first_elem(fi, c))) {
     *mean = fi->d->is_int ? (double)lvm_vars_i(st, fi->f->var)[e] : lvm_vars_f(st, fi->f->var)[e];
     *sd = 0;
     return;
   }
-  const double *eta = lvm_vars_f(st, fi->f->eta) + c * fi->width;
   const double *T = lvm_vars_f(st, fi->f->stats) + c * fi->width;
   if (!fi->fam) {
     double m = 0, m2 = 0;
@@ -525,9 +550,10 @@ static void moments(const lvm_vars *st, const factor_info *fi, size_t e, double 
     *sd = sqrt(fmax(m2 - m * m, 0));
     return;
   }
-  double par[64], work[64];
-  if (!small_enough(fi) || fi->fam->params(fi->K, eta, par, work) != LVM_OK) {
+  double pbuf[64], *par = buf_get(pbuf, 64, fi->fam->params_size(fi->K));
+  if (!par || factor_params(st, fi, c, par) != LVM_OK) {
     *mean = *sd = NAN;
+    buf_done(par, pbuf);
     return;
   }
   const char *f = fi->f->family;
@@ -548,9 +574,15 @@ static void moments(const lvm_vars *st, const factor_info *fi, size_t e, double 
   } else if (!strcmp(f, "mvnormal")) { /* par: mean (K), covariance (K*K) */
     *mean = par[j];
     *sd = sqrt(par[fi->K + j * fi->K + j]);
+  } else if (!strcmp(f, "wishart")) { /* par: nu, S (K*K); X_ab: mean nu S_ab, var nu (S_ab^2 + S_aa S_bb) */
+    size_t K = fi->K, ra = j / K, cb = j % K;
+    const double *S = par + 1;
+    *mean = a * S[j];
+    *sd = sqrt(a * (S[j] * S[j] + S[ra * K + ra] * S[cb * K + cb]));
   } else {
     *mean = *sd = NAN;
   }
+  buf_done(par, pbuf);
 }
 
 static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_info *fi) {
@@ -582,17 +614,26 @@ static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_
     if (!fi->fam) {
       for (size_t j = 0; j < fi->K; j++) p1[c * fi->K + j] = T[c * fi->K + j];
     } else {
-      double par[64], work[64];
-      if (free && (!small_enough(fi) || fi->fam->params(fi->K, eta + c * fi->width, par, work) != LVM_OK))
-        for (size_t j = 0; j < 64; j++) par[j] = NAN;
+      size_t np = fi->fam->params_size(fi->K);
+      double pbuf[64], *par = buf_get(pbuf, 64, np);
+      if (!par) {
+        s = LVM_ENOMEM;
+        goto done;
+      }
+      if (free && factor_params(st, fi, c, par) != LVM_OK)
+        for (size_t j = 0; j < np; j++) par[j] = NAN;
       if (!strcmp(fi->f->family, "mvnormal")) { /* the covariance block (K*K) */
         for (size_t j = 0; j < fi->K * fi->K; j++) p1[c * fi->K * fi->K + j] = free ? par[fi->K + j] : NAN;
+      } else if (!strcmp(fi->f->family, "wishart")) { /* df, then the scale (K*K) */
+        p1[c] = free ? par[0] : NAN;
+        for (size_t j = 0; j < fi->K * fi->K; j++) p2[c * fi->K * fi->K + j] = free ? par[1 + j] : NAN;
       } else if (fi->fam->sized) {
         for (size_t j = 0; j < fi->K; j++) p1[c * fi->K + j] = free ? par[j] : NAN;
       } else {
         p1[c] = free ? par[0] : NAN;
         p2[c] = free ? par[1] : NAN;
       }
+      buf_done(par, pbuf);
     }
     emiss[c] = (unsigned char)!free;
     pn++;
@@ -600,7 +641,7 @@ static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_
   const char *n1, *n2;
   param_names(fi, &n1, &n2);
   int vdims = d->ndim; /* dims of the variable (a simplex's K included) */
-  int sdims = fi->fam && fi->fam->sized ? d->ndim - 1 : d->ndim; /* dims of the factors */
+  int sdims = d->ndim - fi->vdims; /* dims of the factors */
   size_t ndims[LVM_VARS_MAX_DIMS + 1];
   memcpy(ndims, dims, sizeof(size_t) * (size_t)sdims);
   ndims[sdims] = fi->width;
@@ -625,7 +666,14 @@ static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_
     lvm_jsonout_array(w, sdims, dims, p1, 0, emiss);
     lvm_jsonout_key(w, n2);
     s = lvm_jsonout_array(w, sdims, dims, p2, 0, emiss);
-  } else if (!strcmp(fi->f->family, "mvnormal")) {
+  } else if (!strcmp(fi->f->family, "mvnormal") || !strcmp(fi->f->family, "wishart")) {
+    /* mvnormal: the covariance (K x K per vector); wishart: df (one per
+     * matrix), then the scale (K x K) */
+    int wis = !strcmp(fi->f->family, "wishart");
+    if (wis) {
+      lvm_jsonout_key(w, n1);
+      lvm_jsonout_array(w, sdims, dims, p1, 0, emiss);
+    }
     size_t pdims[LVM_VARS_MAX_DIMS + 2];
     memcpy(pdims, dims, sizeof(size_t) * (size_t)sdims);
     pdims[sdims] = pdims[sdims + 1] = fi->K;
@@ -636,8 +684,8 @@ static lvm_status write_factor(lvm_jsonout *w, const lvm_vars *st, const factor_
     }
     for (size_t c = 0; c < fi->count; c++)
       memset(cmiss + c * fi->K * fi->K, emiss[c], fi->K * fi->K);
-    lvm_jsonout_key(w, n1);
-    s = lvm_jsonout_array(w, sdims + 2, pdims, p1, 0, cmiss);
+    lvm_jsonout_key(w, wis ? n2 : n1);
+    s = lvm_jsonout_array(w, sdims + 2, pdims, wis ? p2 : p1, 0, cmiss);
     free(cmiss);
   } else {
     size_t pdims[LVM_VARS_MAX_DIMS + 1];

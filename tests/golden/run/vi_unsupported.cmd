@@ -1,1 +1,1 @@
-run examples/mvn_wishart.lvm vi --data examples/mvn_wishart.data.json
+run examples/pumps.lvm vi --data examples/pumps.data.json

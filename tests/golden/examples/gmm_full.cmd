@@ -1,0 +1,1 @@
+check examples/gmm_full.lvm --data examples/gmm_full.data.json
