@@ -127,6 +127,8 @@ typedef struct L {
   LLVMValueRef *sizev;    /* per size: st->n[i], loaded in the entry block (kernels never change sizes) */
   unsigned tbaa_kind;     /* "tbaa": f64 and i64 array elements never alias */
   LLVMValueRef tbaa_f64, tbaa_i64;
+  LLVMMetadataRef tbaa_ty[2]; /* the f64 and i64 type nodes */
+  PtrVec tbaa_arr;        /* per array (2 k: variable k, 2 i + 1: scratch local i): its tag, or NULL */
   /* debug info */
   LLVMDIBuilderRef dib;
   LLVMMetadataRef cu, file, sp;
@@ -291,6 +293,7 @@ static LLVMValueRef tbaa(L *l, LLVMValueRef inst, LLVMTypeRef t) {
     for (int i = 0; i < 2; i++) {
       LLVMMetadataRef ty[3] = {LLVMMDStringInContext2(l->C, names[i], 3), root, zero};
       LLVMMetadataRef tn = LLVMMDNodeInContext2(l->C, ty, 3);
+      l->tbaa_ty[i] = tn;
       LLVMMetadataRef tag[3] = {tn, tn, zero};
       *tags[i] = LLVMMetadataAsValue(l->C, LLVMMDNodeInContext2(l->C, tag, 3));
     }
@@ -301,8 +304,34 @@ static LLVMValueRef tbaa(L *l, LLVMValueRef inst, LLVMTypeRef t) {
   return inst;
 }
 
-static LLVMValueRef load_elem(L *l, LLVMTypeRef t, LLVMValueRef addr) {
-  return tbaa(l, LLVMBuildLoad2(l->B, t, addr, ""), t);
+/* Finer: an element of one array (variable k, or scratch local k when
+ * scratch), whose type node is a child of its element type's, so that
+ * accesses to two different arrays never alias (each variable and each
+ * scratch buffer is an allocation of its own: lvm_vars_setup,
+ * lvm_gen_scratch), while an access tagged only f64 or i64 may alias any
+ * array of that type.  The loads of one array can then stay in registers
+ * across the stores of another (accumulating into the statistics while
+ * reading the probabilities). */
+static LLVMValueRef tbaa_array(L *l, LLVMValueRef inst, LLVMTypeRef t, bool scratch, int k) {
+  if (t != l->f64 && t != l->i64) return inst;
+  tbaa(l, inst, t); /* creates the type nodes */
+  size_t key = 2 * (size_t)k + (scratch ? 1 : 0);
+  while ((size_t)l->tbaa_arr.n <= key) vec_push(&l->arena, &l->tbaa_arr, NULL);
+  if (!l->tbaa_arr.v[key]) {
+    char name[32];
+    int n = snprintf(name, sizeof name, "%s%d", scratch ? "s" : "v", k);
+    LLVMMetadataRef zero = LLVMValueAsMetadata(ci64(l, 0));
+    LLVMMetadataRef ty[3] = {LLVMMDStringInContext2(l->C, name, (size_t)n), l->tbaa_ty[t == l->i64], zero};
+    LLVMMetadataRef tn = LLVMMDNodeInContext2(l->C, ty, 3);
+    LLVMMetadataRef tag[3] = {tn, tn, zero};
+    l->tbaa_arr.v[key] = LLVMMetadataAsValue(l->C, LLVMMDNodeInContext2(l->C, tag, 3));
+  }
+  LLVMSetMetadata(inst, l->tbaa_kind, l->tbaa_arr.v[key]);
+  return inst;
+}
+
+static LLVMValueRef load_elem(L *l, LLVMTypeRef t, LLVMValueRef addr, bool scratch, int k) {
+  return tbaa_array(l, LLVMBuildLoad2(l->B, t, addr, ""), t, scratch, k);
 }
 
 /* Address of field[index] (index NULL: a scalar field). */
@@ -444,14 +473,14 @@ static LLVMValueRef expr(L *l, const IrExpr *x) {
   case IR_FIELD: {
     const IrField *fl = l->m->fields.v[x->field];
     if (fl->size) return size_value(l, fl->index);
-    return load_elem(l, ir_ty(l, fl->type), field_addr(l, x->field, NULL));
+    return load_elem(l, ir_ty(l, fl->type), field_addr(l, x->field, NULL), false, fl->index);
   }
   case IR_LOAD: {
     const IrField *fl = l->m->fields.v[x->field];
     LLVMValueRef i = expr(l, x->args[0]);
-    return load_elem(l, ir_ty(l, fl->type), field_addr(l, x->field, i));
+    return load_elem(l, ir_ty(l, fl->type), field_addr(l, x->field, i), false, fl->index);
   }
-  case IR_SCRATCH: return load_elem(l, l->f64, scratch_addr(l, x->local, expr(l, x->args[0])));
+  case IR_SCRATCH: return load_elem(l, l->f64, scratch_addr(l, x->local, expr(l, x->args[0])), true, x->local);
   case IR_FREE: {
     LLVMValueRef e = expr(l, x->args[0]);
     return free_elem(l, ((IrField *)l->m->fields.v[x->field])->index, e);
@@ -570,7 +599,7 @@ static void store_field(L *l, int field, LLVMValueRef index, LLVMValueRef v) {
   LLVMValueRef addr = field_addr(l, field, index);
   LLVMTypeRef t = ir_ty(l, fl->size ? IR_I64 : fl->type);
   LLVMValueRef st = LLVMBuildStore(l->B, coerce(l, v, t), addr);
-  if (!fl->size) tbaa(l, st, t);
+  if (!fl->size) tbaa_array(l, st, t, false, fl->index);
 }
 
 static void stmt(L *l, const IrStmt *s) {
@@ -626,6 +655,8 @@ static void stmt(L *l, const IrStmt *s) {
     LLVMValueRef i = expr(l, s->index);
     LLVMValueRef addr;
     LLVMTypeRef t;
+    bool scratch = s->local >= 0;
+    int key = scratch ? s->local : ((const IrField *)l->m->fields.v[s->field])->index;
     if (s->local >= 0) {
       addr = scratch_addr(l, s->local, i);
       t = l->f64;
@@ -636,10 +667,10 @@ static void stmt(L *l, const IrStmt *s) {
     }
     LLVMValueRef v = coerce(l, expr(l, s->value), t);
     if (s->kind == IS_ACC) {
-      LLVMValueRef old = load_elem(l, t, addr);
+      LLVMValueRef old = load_elem(l, t, addr, scratch, key);
       v = t == l->f64 ? LLVMBuildFAdd(l->B, old, v, "") : LLVMBuildAdd(l->B, old, v, "");
     }
-    tbaa(l, LLVMBuildStore(l->B, v, addr), t);
+    tbaa_array(l, LLVMBuildStore(l->B, v, addr), t, scratch, key);
     return;
   }
   case IS_SETF: store_field(l, s->field, NULL, expr(l, s->value)); return;
