@@ -335,33 +335,40 @@ for seed in range(1, 21):
     elbos.append(res["elbo"] if res else None)
 best = max(e for e in elbos if e is not None)
 hits = sum(e is not None and e > best - 1e-6 * abs(best) for e in elbos)
-check("gmm seeded start: >= 19 of 20 single restarts reach the best optimum", hits >= 17, str(elbos))
+check(f"gmm seeded start: >= 17 of 20 single restarts reach the best optimum ({hits})", hits >= 17, str(elbos))
 # the greedy k-means++ seeding on 8 well-separated 1-D clusters (centres 10
 # apart, sds 0.5 .. 1.5, unequal weights): plain k-means++ seeds reached the
-# best optimum from 15 of these 20 single restarts, the greedy ones from 20
-rng = random.Random(7)
-K8 = 8
-centres8 = [10.0 * (k - (K8 - 1) / 2) for k in range(K8)]
-rng.shuffle(centres8)
-sds8 = [rng.uniform(0.5, 1.5) for _ in range(K8)]
-w8 = [rng.gammavariate(5, 1) for _ in range(K8)]
-x8 = []
-for _ in range(2000):
-    k = rng.choices(range(K8), weights=w8)[0]
-    x8.append(rng.gauss(centres8[k], sds8[k]))
-data8 = os.path.join(work, "gmm8.data.json")
-with open(data8, "w") as f:
-    json.dump({"N": len(x8), "K": K8, "x": x8}, f)
-exe8 = os.path.join(work, "gmm8")
-r = subprocess.run([lvmc, "build", where("gmm")[0], "--data", data8, "-o", exe8], capture_output=True, text=True)
-elbos8 = []
-for seed in range(1, 21):
-    _, res, _ = vi(exe8, data8, "--seed", str(seed), "--exclude", "z")
-    elbos8.append(res["elbo"] if res else None)
-best8 = max((e for e in elbos8 if e is not None), default=None)
-hits8 = sum(e is not None and e > best8 - 1e-6 * abs(best8) for e in elbos8)
-check(f"8 separated clusters: >= 19 of 20 single restarts reach the best optimum ({hits8})", hits8 >= 19,
-      str(elbos8))
+# best optimum from 15 of these 20 single restarts, the greedy ones from 20.
+# With N = 40,000 the seeding looks at a sample of 4,096 of the rows
+# (docs/inference.md); it reached the best optimum from 20 of 20 too.
+def separated8(n, name):
+    rng = random.Random(7)
+    K8 = 8
+    centres8 = [10.0 * (k - (K8 - 1) / 2) for k in range(K8)]
+    rng.shuffle(centres8)
+    sds8 = [rng.uniform(0.5, 1.5) for _ in range(K8)]
+    w8 = [rng.gammavariate(5, 1) for _ in range(K8)]
+    x8 = []
+    for _ in range(n):
+        k = rng.choices(range(K8), weights=w8)[0]
+        x8.append(rng.gauss(centres8[k], sds8[k]))
+    data8 = os.path.join(work, name + ".data.json")
+    with open(data8, "w") as f:
+        json.dump({"N": len(x8), "K": K8, "x": x8}, f)
+    exe8 = os.path.join(work, name)
+    subprocess.run([lvmc, "build", where("gmm")[0], "--data", data8, "-o", exe8], capture_output=True, text=True)
+    elbos8 = []
+    for seed in range(1, 21):
+        _, res, _ = vi(exe8, data8, "--seed", str(seed), "--exclude", "z")
+        elbos8.append(res["elbo"] if res else None)
+    best8 = max((e for e in elbos8 if e is not None), default=None)
+    hits8 = sum(e is not None and e > best8 - 1e-6 * abs(best8) for e in elbos8)
+    check(f"8 separated clusters, N = {n}: >= 19 of 20 single restarts reach the best optimum ({hits8})",
+          hits8 >= 19, str(elbos8))
+
+
+separated8(2000, "gmm8")
+separated8(40000, "gmm8big")
 r, full, _ = vi(exe, data, "--seed", "3")
 r, res, _ = vi(exe, data, "--seed", "3", "--exclude", "z")
 check("vi --exclude z runs", res is not None, r.stderr)

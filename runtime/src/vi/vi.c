@@ -274,6 +274,42 @@ done:
   return s;
 }
 
+/* The seeding's evaluations look at a uniform sample of the free rows
+ * (k-means++ on a subsample): at most SEED_SAMPLE rows, or
+ * SEED_SAMPLE_PER_VALUE per value when K is large.  The other rows are
+ * made not free while it runs, so that vi_seed computes the natural
+ * parameters of the sampled rows only; every free row weighs nothing
+ * during the evaluations, so the accumulated statistics are the same as on
+ * the whole data. */
+enum { SEED_SAMPLE = 4096, SEED_SAMPLE_PER_VALUE = 256 };
+
+static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const factor_info *fi, size_t *free_el,
+                                   size_t nf, lvm_rng *r, placed *pl) {
+  size_t m = SEED_SAMPLE_PER_VALUE * fi->K;
+  if (m < SEED_SAMPLE) m = SEED_SAMPLE;
+  if (m >= nf) return spread_seeds(st, vi, fi, free_el, nf, r, pl);
+  for (size_t j = 0; j < m; j++) { /* partial Fisher-Yates: free_el[0..m) the sample */
+    size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p];
+    free_el[p] = free_el[j];
+    free_el[j] = c;
+  }
+  int k = fi->f->var;
+  unsigned char *mask = calloc(fi->count, 1), *missing = st->missing[k], latent = st->latent[k];
+  if (!mask) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+  for (size_t j = 0; j < m; j++) mask[free_el[j]] = 1;
+  double *T = lvm_vars_f(st, fi->f->stats); /* every free row weighs nothing */
+  for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
+  pl->all = 0;
+  pl->n = 0;
+  st->missing[k] = mask;
+  st->latent[k] = 0;
+  lvm_status s = spread_seeds(st, vi, fi, free_el, m, r, pl);
+  st->missing[k] = missing;
+  st->latent[k] = latent;
+  free(mask);
+  return s;
+}
+
 /* Factor f: discrete with at least as many free elements as values?  Its
  * info and the number of free elements. */
 static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_info *fi, size_t *nf, int *ok) {
@@ -323,7 +359,7 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     for (size_t c = 0; c < fi.count; c++)
       if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
     if (nq == 1) {
-      s = spread_seeds(st, vi, &fi, free_el, nf, r, &pl);
+      s = spread_on_sample(st, vi, &fi, free_el, nf, r, &pl);
     } else {
       for (size_t j = 0; j < fi.K; j++) {
         size_t p = j + (size_t)lvm_rng_uniform_int(r, nf - j), c = free_el[p]; /* partial Fisher-Yates */
@@ -729,6 +765,54 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* m->init, except for the discrete factors the seeded start overwrites
+ * (seedable: seed_discrete clears all their free rows): their elements are
+ * made not free while it runs, so that the prior's draws of them (N
+ * categorical draws for a mixture's z) are skipped, and hold their first
+ * value instead (a valid value for any draw from the prior that reads
+ * them). */
+static int init_state(const lvm_model *m, const lvm_vi_model *vi, lvm_vars *st, lvm_rng *r) {
+  unsigned char **missing = calloc((size_t)vi->n_factors + 1, sizeof *missing);
+  unsigned char *latent = calloc((size_t)vi->n_factors + 1, 1);
+  int *held = calloc((size_t)vi->n_factors + 1, sizeof *held);
+  if (!missing || !latent || !held) {
+    free(missing);
+    free(latent);
+    free(held);
+    return m->init(st, r);
+  }
+  lvm_status s = LVM_OK;
+  for (int i = 0; i < vi->n_factors && !s; i++) {
+    factor_info fi;
+    size_t nf;
+    int ok;
+    s = seedable(st, &vi->factors[i], &fi, &nf, &ok);
+    if (s || !ok) continue;
+    int k = fi.f->var;
+    lvm_domain dom = fi.d->domain;
+    int64_t first = dom == LVM_DOMAIN_CAT ? 1 : dom == LVM_DOMAIN_SPIN ? -1 : 0;
+    int64_t *v = lvm_vars_i(st, k);
+    for (size_t c = 0; c < fi.count; c++)
+      if (lvm_vars_free_elem(st, k, c)) v[c] = first;
+    held[i] = 1;
+    missing[i] = st->missing[k];
+    latent[i] = st->latent[k];
+    st->missing[k] = NULL;
+    st->latent[k] = 0;
+  }
+  int rc = s ? (int)s : m->init(st, r);
+  for (int i = 0; i < vi->n_factors; i++) {
+    if (!held[i]) continue;
+    int k = vi->factors[i].var;
+    st->missing[k] = missing[i];
+    st->latent[k] = latent[i];
+  }
+  free(missing);
+  free(latent);
+  free(held);
+  return rc;
+}
+
 /* One restart: init from the prior, the seeded first sweep, then sweeps
  * until the ELBO's relative change is below tol.  Returns 0, or 1 after
  * printing the error. */
@@ -738,7 +822,7 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
   lvm_rng rng;
   lvm_rng_seed(&rng, cli->seed, (uint64_t)r);
   double t0 = now(); /* the restart's time: its start (seeding) and sweeps */
-  int s = m->init(st, &rng);
+  int s = init_state(m, vi, st, &rng);
   if (s == 0) s = lvm_vi_set_point(st, vi);
   int seeded = 0;
   if (s == 0) s = seed_discrete(st, vi, &rng, &seeded);
@@ -836,6 +920,7 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
     }
   }
   int best_r = -1;
+  st = base; /* the first restart runs in the caller's state: one clone fewer */
   for (int r = 0; r < cli->restarts; r++) {
     if (!st) {
       st = calloc(1, m->state_size);
@@ -934,11 +1019,11 @@ done:
     fclose(trace);
     remove(trace_tmp);
   }
-  if (st) {
+  if (st && st != base) {
     m->teardown(st);
     free(st);
   }
-  if (best) {
+  if (best && best != base) {
     m->teardown(best);
     free(best);
   }
