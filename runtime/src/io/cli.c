@@ -65,7 +65,7 @@ static const optdef options[] = {
     {"seed", 1, LVM_OPT_SEED, MODEL_CMDS, "N",
      "random seed, 0 .. 2^64-1 (default " "20240611" ")"},
     {"out", 1, LVM_OPT_OUT, MODEL_CMDS, "FILE",
-     "output file (sample: FILE_1.csv .. FILE_N.csv for N chains)"},
+     "output file (sample, N chains: d.csv -> d_1.csv .. d_N.csv)"},
     {"init", 1, LVM_OPT_INIT, MODEL_CMDS & ~CMD(LVM_CMD_SIMULATE), "FILE",
      "initial values (JSON, like a data file)"},
     {"threads", 1, LVM_OPT_THREADS, MODEL_CMDS, "N",
