@@ -15,10 +15,11 @@ extern "C" {
 void *lvm_alloc_large(size_t bytes);
 /* The same, zeroed, for n elements of `size` bytes (NULL on overflow). */
 void *lvm_calloc_large(size_t n, size_t size);
-/* Once at the start of an executable (lvm_model_run): blocks of 1 MiB or
- * more always come from their own mappings (M_MMAP_THRESHOLD fixed, where
- * glibc would raise it after the first such block is freed and serve later
- * ones from the heap, on which huge pages rarely fit). */
+/* Once at the start of an executable (lvm_model_run): blocks below 32 MiB
+ * come from the heap (M_MMAP_THRESHOLD at glibc's maximum) and freed heap
+ * memory is kept (M_TRIM_THRESHOLD 1 GiB), so that a block allocated after
+ * another was freed (the state's arrays after the data file's parse)
+ * reuses its pages instead of faulting in and zeroing fresh ones. */
 void lvm_mem_setup(void);
 
 #ifdef __cplusplus

@@ -38,6 +38,9 @@ void *lvm_calloc_large(size_t n, size_t size) {
 
 void lvm_mem_setup(void) {
 #ifdef M_MMAP_THRESHOLD
-  (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+#ifdef M_TRIM_THRESHOLD
+  (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }

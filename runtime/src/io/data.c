@@ -465,6 +465,13 @@ typedef struct arena_chunk {
 
 static _Thread_local arena_chunk *parse_arena;
 
+/* Chunks of at most 16 MiB come from malloc's heap (lvm_mem_setup: below
+ * its mmap threshold), which keeps them when they are freed, so the
+ * state's arrays allocated after the parse reuse pages already mapped
+ * instead of new ones (each new page costs a fault and the kernel's
+ * zeroing). */
+enum { ARENA_CHUNK_MAX = 16 << 20 };
+
 static arena_chunk *chunk_map(size_t size, arena_chunk *next) {
   arena_chunk *c = lvm_alloc_large(size);
   if (!c) return NULL;
@@ -480,6 +487,7 @@ static void *arena_malloc(size_t n) {
   n = (n + 15) & ~(size_t)15;
   if (n > c->size - c->used) {
     size_t size = 2 * c->size;
+    if (size > ARENA_CHUNK_MAX) size = ARENA_CHUNK_MAX;
     if (size < n + 64) size = n + 64;
     arena_chunk *d = chunk_map(size, c);
     if (!d) return NULL;
@@ -499,7 +507,8 @@ static void arena_free(void *p) {
 static json_t *arena_parse(const char *text, size_t len, json_error_t *e, json_malloc_t *saved_m,
                            json_free_t *saved_f) {
   json_get_alloc_funcs(saved_m, saved_f);
-  parse_arena = chunk_map(8 * len + (1u << 16), NULL);
+  size_t first = 8 * len + (1u << 16);
+  parse_arena = chunk_map(first < ARENA_CHUNK_MAX ? first : ARENA_CHUNK_MAX, NULL);
   if (parse_arena) json_set_alloc_funcs(arena_malloc, arena_free);
   return json_loadb(text, len, JSON_REJECT_DUPLICATES, e);
 }
