@@ -50,7 +50,8 @@ int lvm_gen_slice(lvm_vars *st, lvm_rng *r, int warmup, int kind, double *ss, lv
  * e) get their probabilities in stats (lvm_family_categorical_mean_stats
  * _rows); the rows of elements the data give are left as they are.  For
  * variables whose elements no term couples, updated all at once after
- * their natural parameters (compiler/lower_vi.c). */
+ * their natural parameters (compiler/lower_vi.c).  The sum of the rows'
+ * entropies goes to st->vi_h[var] (the ELBO reads it). */
 int lvm_gen_vi_categorical_rows(lvm_vars *st, int var, int64_t K, const double *eta, double *stats);
 
 /* What a compiled model provides.  `vars` comes first: a state's desc

@@ -78,6 +78,12 @@ typedef struct lvm_vars {
   size_t *scratch_len;
   int n_scratch;
   char error[512];
+  /* CAVI: per discrete variable, the sum of its free rows' entropies as the
+   * all-rows update (lvm_gen_vi_categorical_rows) computed it with their
+   * probabilities; valid while vi_h_ok[k] (the runtime clears it whenever
+   * it writes the factor's probabilities otherwise: lvm_vars_stats_changed) */
+  double *vi_h;
+  unsigned char *vi_h_ok;
 } lvm_vars;
 
 /* Evaluate sizes, check the data against the table (every problem reported
@@ -98,6 +104,10 @@ void lvm_vars_write_row(const lvm_vars *st, double *row);
 lvm_status lvm_vars_set_from(lvm_vars *st, const lvm_data *init, lvm_msgs *msgs);
 /* Add every variable (data and random) to a data set (simulate). */
 lvm_status lvm_vars_to_data(const lvm_vars *st, lvm_data *out);
+
+/* Variable k's variational statistics were written other than by the
+ * all-rows update: its cached entropy is stale. */
+static inline void lvm_vars_stats_changed(lvm_vars *st, int k) { st->vi_h_ok[k] = 0; }
 
 /* Element access for generated code. */
 static inline double *lvm_vars_f(const lvm_vars *st, int k) { return (double *)st->v[k]; }

@@ -44,8 +44,15 @@ int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status) 
 int lvm_gen_vi_categorical_rows(lvm_vars *st, int var, int64_t K, const double *eta, double *stats) {
   if (K < 1) return LVM_EINVAL;
   const unsigned char *free_rows = st->latent[var] ? NULL : st->missing[var];
-  if (!st->latent[var] && !free_rows) return LVM_OK; /* the data give every element */
-  return lvm_family_categorical_mean_stats_rows((size_t)K, st->len[var], free_rows, eta, stats);
+  st->vi_h[var] = 0.0;
+  st->vi_h_ok[var] = 0;
+  if (!st->latent[var] && !free_rows) { /* the data give every element */
+    st->vi_h_ok[var] = 1;
+    return LVM_OK;
+  }
+  lvm_status s = lvm_family_categorical_mean_stats_rows((size_t)K, st->len[var], free_rows, eta, stats, &st->vi_h[var]);
+  st->vi_h_ok[var] = s == LVM_OK;
+  return s;
 }
 
 double lvm_gen_log_det(const double *A, int64_t n) {

@@ -31,6 +31,8 @@ void lvm_vars_free(lvm_vars *st) {
   free(st->missing);
   free(st->latent);
   free(st->hidden);
+  free(st->vi_h);
+  free(st->vi_h_ok);
   free(st->n);
   memset(st, 0, sizeof *st);
 }
@@ -45,8 +47,11 @@ static lvm_status alloc_tables(lvm_vars *st, const lvm_vars_desc *desc) {
   st->missing = calloc((size_t)nv, sizeof *st->missing);
   st->latent = calloc((size_t)nv, 1);
   st->hidden = calloc((size_t)nv, 1);
+  st->vi_h = calloc((size_t)nv, sizeof *st->vi_h);
+  st->vi_h_ok = calloc((size_t)nv, 1);
   st->n = calloc((size_t)ns, sizeof *st->n);
-  if (!st->v || !st->len || !st->missing || !st->latent || !st->hidden || !st->n) {
+  if (!st->v || !st->len || !st->missing || !st->latent || !st->hidden || !st->vi_h || !st->vi_h_ok ||
+      !st->n) {
     lvm_vars_free(st);
     LVM_ERROR("out of memory for the model state", LVM_ENOMEM);
   }
@@ -186,6 +191,8 @@ lvm_status lvm_vars_clone(lvm_vars *dst, const lvm_vars *src) {
   memcpy(dst->n, src->n, sizeof *src->n * (size_t)(desc->n_sizes ? desc->n_sizes : 1));
   memcpy(dst->latent, src->latent, (size_t)(desc->n_vars ? desc->n_vars : 1));
   memcpy(dst->hidden, src->hidden, (size_t)(desc->n_vars ? desc->n_vars : 1));
+  memcpy(dst->vi_h, src->vi_h, sizeof *src->vi_h * (size_t)(desc->n_vars ? desc->n_vars : 1));
+  memcpy(dst->vi_h_ok, src->vi_h_ok, (size_t)(desc->n_vars ? desc->n_vars : 1));
   for (int k = 0; k < desc->n_vars; k++) {
     size_t bytes = (src->len[k] ? src->len[k] : 1) *
                    (desc->vars[k].is_int ? sizeof(int64_t) : sizeof(double));

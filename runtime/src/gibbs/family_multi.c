@@ -146,12 +146,13 @@ static lvm_status row_max(size_t K, const double *eta, double *max) {
   return LVM_OK;
 }
 
-/* ET[k] *= 1 / sum ET over the row. */
-static void row_normalise(size_t K, double *ET) {
+/* ET[k] *= 1 / sum ET over the row; returns the sum. */
+static double row_normalise(size_t K, double *ET) {
   double s = 0.0;
   for (size_t k = 0; k < K; k++) s += ET[k];
   double inv = 1.0 / s;
   for (size_t k = 0; k < K; k++) ET[k] *= inv;
+  return s;
 }
 
 /* One pass for the checks and the maximum, the exps of the block at once
@@ -171,27 +172,52 @@ lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
  * are still in cache for their exps and the normalisation. */
 enum { CHUNK = 2048 };
 
+/* The entropies of rows q of [r0, r) (normalised ET, maxima mx[q - r0],
+ * sums sm[q - r0] of the shifted exps): log s - sum_k p_k (eta_k - m),
+ * where p_k = 0 contributes nothing (eta_k may be -inf); the logs of the
+ * chunk at once.  sm is overwritten. */
+static double chunk_entropy(size_t K, size_t r0, size_t r, const unsigned char *free_rows,
+                            const double *eta, const double *ET, const double *mx, double *sm) {
+  lvm_log_n(r - r0, sm, sm);
+  double h = 0.0;
+  for (size_t q = r0; q < r; q++) {
+    if (free_rows && !free_rows[q]) continue;
+    const double *p = ET + q * K, *e = eta + q * K;
+    double m = mx[q - r0], d = 0.0;
+    for (size_t k = 0; k < K; k++) d += p[k] > 0 ? p[k] * (m - e[k]) : 0.0;
+    h += sm[q - r0] + d;
+  }
+  return h;
+}
+
 lvm_status lvm_family_categorical_mean_stats_rows(size_t K, size_t rows,
                                                   const unsigned char *free_rows,
-                                                  const double *eta, double *ET) {
+                                                  const double *eta, double *ET,
+                                                  double *H) {
+  if (H) *H = 0.0;
   if (K == 0) return lvm_family_categorical_check(K, eta);
   size_t per = K < CHUNK ? CHUNK / K : 1;
+  double mx[CHUNK], sm[CHUNK], h = 0.0;
   for (size_t r0 = 0; r0 < rows; r0 += per) {
     size_t r1 = rows - r0 < per ? rows : r0 + per, r = r0;
     lvm_status st = LVM_OK;
     for (; r < r1; r++) {
+      sm[r - r0] = 1.0; /* a row left out: log 1 */
       if (free_rows && !free_rows[r]) continue;
       double m;
       if ((st = row_max(K, eta + r * K, &m))) break;
+      mx[r - r0] = m;
       for (size_t k = 0; k < K; k++) ET[r * K + k] = eta[r * K + k] - m;
       if (free_rows) lvm_exp_n(K, ET + r * K, ET + r * K);
     }
     /* rows r0 .. r (all of the chunk, or up to the improper one) */
     if (!free_rows) lvm_exp_n((r - r0) * K, ET + r0 * K, ET + r0 * K);
     for (size_t q = r0; q < r; q++)
-      if (!free_rows || free_rows[q]) row_normalise(K, ET + q * K);
+      if (!free_rows || free_rows[q]) sm[q - r0] = row_normalise(K, ET + q * K);
+    if (H) h += chunk_entropy(K, r0, r, free_rows, eta, ET, mx, sm);
     if (st) return st;
   }
+  if (H) *H = h;
   return LVM_OK;
 }
 

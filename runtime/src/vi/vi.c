@@ -87,6 +87,7 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
     lvm_status s = info(st, &vi->factors[i], &fi);
     if (s) return s;
     double *eta = lvm_vars_f(st, fi.f->eta), *T = lvm_vars_f(st, fi.f->stats);
+    lvm_vars_stats_changed(st, fi.f->var);
     memset(eta, 0, fi.width * fi.count * sizeof *eta);
     for (size_t c = 0; c < fi.count; c++) {
       double *t = T + c * fi.width;
@@ -118,6 +119,7 @@ typedef struct placed {
 static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el, size_t nf, size_t n,
                       const size_t *cand, size_t nc, placed *pl) {
   double *T = lvm_vars_f(st, fi->f->stats);
+  lvm_vars_stats_changed(st, fi->f->var);
   if (pl->all)
     for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
   else
@@ -298,6 +300,7 @@ static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const f
   if (!mask) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
   for (size_t j = 0; j < m; j++) mask[free_el[j]] = 1;
   double *T = lvm_vars_f(st, fi->f->stats); /* every free row weighs nothing */
+  lvm_vars_stats_changed(st, k);
   for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
   pl->all = 0;
   pl->n = 0;
@@ -410,6 +413,7 @@ static lvm_status for_free(lvm_vars *st, const lvm_vi_model *vi, factor_fn fn, v
  * once, lvm_log_n). */
 static double discrete_entropy(const lvm_vars *st, const factor_info *fi) {
   enum { CHUNK = 512 };
+  if (st->vi_h_ok[fi->f->var]) return st->vi_h[fi->f->var]; /* the all-rows update's */
   const double *eta = lvm_vars_f(st, fi->f->eta), *T = lvm_vars_f(st, fi->f->stats);
   double h = 0, pv[CHUNK], lpv[CHUNK];
   size_t row[CHUNK], val[CHUNK];
@@ -479,6 +483,7 @@ static lvm_status refresh_stats(lvm_vars *st, const lvm_vi_model *vi, const fact
     buf_done(work, buf);
     return s;
   }
+  lvm_vars_stats_changed(st, fi->f->var);
   lvm_status s = lvm_family_categorical_mean_stats(fi->K, eta, T);
   return !s && vi->refresh ? (lvm_status)vi->refresh(st, NULL) : s;
 }

@@ -769,20 +769,36 @@ static void test_categorical_rows(void **state) {
       assert_int_equal(lvm_family_categorical_mean_stats(K, eta + r * K, one + r * K), LVM_OK);
       mask[r] = (unsigned char)(r % 3 != 0);
     }
-    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, NULL, eta, all), LVM_OK);
+    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, NULL, eta, all, NULL), LVM_OK);
     assert_memory_equal(one, all, ROWS * K * sizeof(double));
     for (size_t i = 0; i < ROWS * K; i++) all[i] = -7.0;
-    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, mask, eta, all), LVM_OK);
+    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, mask, eta, all, NULL), LVM_OK);
     for (size_t r = 0; r < ROWS; r++)
       for (size_t k = 0; k < K; k++)
         assert_true(mask[r] ? all[r * K + k] == one[r * K + k] : all[r * K + k] == -7.0);
+    /* the rows' entropies: the same sum as one row at a time (-sum p log p
+     * from the log-partition), for every row and for the free rows; the
+     * probabilities the same bits with H asked for */
+    double h_all = 0, h_free = 0, H = -1;
+    for (size_t r = 0; r < ROWS; r++) {
+      double h;
+      assert_int_equal(lvm_family_categorical_entropy(K, eta + r * K, &h), LVM_OK);
+      h_all += h;
+      if (mask[r]) h_free += h;
+    }
+    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, NULL, eta, all, &H), LVM_OK);
+    assert_memory_equal(one, all, ROWS * K * sizeof(double));
+    assert_true(fabs(H - h_all) <= 1e-12 * (h_all > 1 ? h_all : 1));
+    assert_true(K > 1 ? h_all > 10 : h_all == 0); /* not trivially equal */
+    assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, mask, eta, all, &H), LVM_OK);
+    assert_true(fabs(H - h_free) <= 1e-12 * (h_free > 1 ? h_free : 1));
   }
   double bad[] = {0.0, 1.0, 2.0, NAN, -1.0, 3.0};
   double out[6] = {0};
-  assert_int_equal(lvm_family_categorical_mean_stats_rows(2, 3, NULL, bad, out), LVM_EDOM);
+  assert_int_equal(lvm_family_categorical_mean_stats_rows(2, 3, NULL, bad, out, NULL), LVM_EDOM);
   assert_true(fabs(out[0] + out[1] - 1.0) < 1e-15 && out[1] > out[0]);
   double none[] = {-INFINITY, -INFINITY};
-  assert_int_equal(lvm_family_categorical_mean_stats_rows(2, 1, NULL, none, out), LVM_EDOM);
+  assert_int_equal(lvm_family_categorical_mean_stats_rows(2, 1, NULL, none, out, NULL), LVM_EDOM);
 }
 
 int main(int argc, char **argv) {
