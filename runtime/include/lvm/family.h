@@ -204,7 +204,8 @@ lvm_status lvm_family_categorical_mean_stats(size_t K, const double *eta,
 /* The same for `rows` rows of K values (eta and ET row-major), the rows r
  * with free_rows[r] != 0 only (free_rows NULL: every row); the others'
  * ET is left as it is.  The first improper row's status is returned
- * (rows before it are done).  H, when not NULL, gets the sum of the rows'
+ * (rows before it are done; later rows of its chunk of about 2048 values
+ * may hold intermediate values).  H, when not NULL, gets the sum of the rows'
  * entropies, -sum_k p_k log p_k, computed as log sum_k exp(eta_k - m) +
  * sum_k p_k (m - eta_k) with m the row's maximum (one log per row); 0
  * when a row is improper. */

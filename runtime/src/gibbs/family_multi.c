@@ -175,19 +175,73 @@ enum { CHUNK = 2048 };
 /* The entropies of rows q of [r0, r) (normalised ET, maxima mx[q - r0],
  * sums sm[q - r0] of the shifted exps): log s - sum_k p_k (eta_k - m),
  * where p_k = 0 contributes nothing (eta_k may be -inf); the logs of the
- * chunk at once.  sm is overwritten. */
-static double chunk_entropy(size_t K, size_t r0, size_t r, const unsigned char *free_rows,
-                            const double *eta, const double *ET, const double *mx, double *sm) {
+ * chunk at once.  sm is overwritten.  Always inlined, so that the calls
+ * with a constant K (fixed_chunk) unroll the row's loop. */
+static inline __attribute__((always_inline)) double
+chunk_entropy(size_t K, size_t r0, size_t r, const unsigned char *free_rows, const double *eta,
+              const double *ET, const double *mx, double *sm) {
   lvm_log_n(r - r0, sm, sm);
   double h = 0.0;
   for (size_t q = r0; q < r; q++) {
     if (free_rows && !free_rows[q]) continue;
     const double *p = ET + q * K, *e = eta + q * K;
     double m = mx[q - r0], d = 0.0;
+#pragma GCC unroll 16
     for (size_t k = 0; k < K; k++) d += p[k] > 0 ? p[k] * (m - e[k]) : 0.0;
     h += sm[q - r0] + d;
   }
   return h;
+}
+
+/* Rows [r0, r1) of a chunk, every row free, when none is improper: the
+ * same operations in the same order as the general loop below (so the
+ * same bits), in passes over the chunk.  A row is improper (a NaN or +inf
+ * log-weight, or all -inf) exactly when the sum of its shifted exps is not
+ * >= 1 (it is NaN; a proper row's maximum contributes exp(0) = 1); then
+ * this returns 0 without finishing, and the general loop redoes the chunk
+ * and reports it.  Always inlined: called with a constant K for small K,
+ * so that every row's loops unroll. */
+static inline __attribute__((always_inline)) int
+fixed_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
+            double *H) {
+  for (size_t r = r0; r < r1; r++) {
+    const double *e = eta + r * K;
+    double m = e[0];
+#pragma GCC unroll 16
+    for (size_t k = 1; k < K; k++) m = e[k] > m ? e[k] : m;
+#pragma GCC unroll 16
+    for (size_t k = 0; k < K; k++) ET[r * K + k] = e[k] - m;
+    mx[r - r0] = m;
+  }
+  lvm_exp_n((r1 - r0) * K, ET + r0 * K, ET + r0 * K);
+  int bad = 0;
+  for (size_t r = r0; r < r1; r++) {
+    double *p = ET + r * K, t = 0.0;
+#pragma GCC unroll 16
+    for (size_t k = 0; k < K; k++) t += p[k];
+    bad |= !(t >= 1.0);
+    double inv = 1.0 / t;
+#pragma GCC unroll 16
+    for (size_t k = 0; k < K; k++) p[k] *= inv;
+    sm[r - r0] = t;
+  }
+  if (bad) return 0;
+  if (H) *H += chunk_entropy(K, r0, r1, NULL, eta, ET, mx, sm);
+  return 1;
+}
+
+static int any_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
+                     double *H) {
+  switch (K) { /* constant K: unrolled rows */
+  case 2: return fixed_chunk(2, r0, r1, eta, ET, mx, sm, H);
+  case 3: return fixed_chunk(3, r0, r1, eta, ET, mx, sm, H);
+  case 4: return fixed_chunk(4, r0, r1, eta, ET, mx, sm, H);
+  case 5: return fixed_chunk(5, r0, r1, eta, ET, mx, sm, H);
+  case 6: return fixed_chunk(6, r0, r1, eta, ET, mx, sm, H);
+  case 8: return fixed_chunk(8, r0, r1, eta, ET, mx, sm, H);
+  case 10: return fixed_chunk(10, r0, r1, eta, ET, mx, sm, H);
+  default: return fixed_chunk(K, r0, r1, eta, ET, mx, sm, H);
+  }
 }
 
 lvm_status lvm_family_categorical_mean_stats_rows(size_t K, size_t rows,
@@ -200,6 +254,7 @@ lvm_status lvm_family_categorical_mean_stats_rows(size_t K, size_t rows,
   double mx[CHUNK], sm[CHUNK], h = 0.0;
   for (size_t r0 = 0; r0 < rows; r0 += per) {
     size_t r1 = rows - r0 < per ? rows : r0 + per, r = r0;
+    if (!free_rows && any_chunk(K, r0, r1, eta, ET, mx, sm, H ? &h : NULL)) continue;
     lvm_status st = LVM_OK;
     for (; r < r1; r++) {
       sm[r - r0] = 1.0; /* a row left out: log 1 */
