@@ -316,7 +316,16 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
       }
     }
     for (int r = 0; r < nr; r++) {
-      if (vi->pv == dv && l->visit_key && !strcmp(refs[r]->key, l->visit_key)) continue;
+      if (vi->pv == dv && l->visit_key && !strcmp(refs[r]->key, l->visit_key)) {
+        /* visit_group's guard: this reference is the element, which holds
+         * the value of pkv; the value itself, not a load of the state */
+        if (l->novr < LW_MAX_OVERRIDES) {
+          l->ovr_key[l->novr] = refs[r]->key;
+          l->ovr_val[l->novr] = value_of(vi, dv, loc(vi, vi->pkv, IR_I64));
+          l->novr++;
+        }
+        continue;
+      }
       if (l->novr >= LW_MAX_OVERRIDES) {
         vi_fail(vi, "a product refers to too many discrete elements");
         return;
