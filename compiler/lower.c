@@ -492,26 +492,34 @@ static Poly *poly_of(Lower *l, const Node *e) {
 /* ------------------------------------------------------------------ */
 /* Plates                                                              */
 
+void lw_plate_filter(Lower *l, const Node *st, const Node *loop) {
+  if (!loop->d) return;
+  IrStmt *c = ir_stmt(l->A, IS_IF, st->span);
+  c->cond = lower_cond(l, loop->d);
+  lw_emit(l, c);
+  l->out = &c->body;
+}
+
+/* for (loc = lo; loc <= hi; loc++), loc bound to name; statements go inside */
+static void open_for(Lower *l, Span sp, const char *name, int loc, const Node *lo, const Node *hi) {
+  IrStmt *f = ir_stmt(l->A, IS_FOR, sp);
+  f->local = loc;
+  f->lo = lw_lower_int(l, lo);
+  f->hi = lw_lower_int(l, hi);
+  lw_emit(l, f);
+  lw_bind(l, name, loc);
+  l->out = &f->body;
+}
+
+void lw_open_plate(Lower *l, const Node *st, const Node *loop) {
+  open_for(l, st->span, loop->var, lw_new_local(l, loop->var, IR_I64), loop->b, loop->c);
+  lw_plate_filter(l, st, loop);
+}
+
 /* Open the statement's plate loops and filters; returns names bound. */
 int lw_open_plates(Lower *l, const Node *st, PtrVec **saved) {
   *saved = l->out;
-  for (int i = 0; i < st->loops.n; i++) {
-    const Node *loop = st->loops.v[i];
-    int loc = lw_new_local(l, loop->var, IR_I64);
-    IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
-    f->local = loc;
-    f->lo = lw_lower_int(l, loop->b);
-    f->hi = lw_lower_int(l, loop->c);
-    lw_emit(l, f);
-    lw_bind(l, loop->var, loc);
-    l->out = &f->body;
-    if (loop->d) {
-      IrStmt *c = ir_stmt(l->A, IS_IF, st->span);
-      c->cond = lower_cond(l, loop->d);
-      lw_emit(l, c);
-      l->out = &c->body;
-    }
-  }
+  for (int i = 0; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
   return st->loops.n;
 }
 
@@ -1241,14 +1249,8 @@ static bool invert_index(Lower *l, const Node *st, const Mono *m, const Atom *re
       lw_emit(l, g);
       l->out = &g->body;
     } else {
-      IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
-      f->local = loc;
-      f->lo = lw_lower_int(l, loop->lo);
-      f->hi = lw_lower_int(l, loop->hi);
-      lw_emit(l, f);
-      lw_bind(l, loop->var, loc);
+      open_for(l, st->span, loop->var, loc, loop->lo, loop->hi);
       (*nbound)++;
-      l->out = &f->body;
       if (loop->cond) {
         IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
         g->cond = lower_cond(l, loop->cond);

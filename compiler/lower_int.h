@@ -108,6 +108,10 @@ typedef void (*ScatterFn)(Lower *l, const Mono *m, unsigned skip, int eta, const
 void lw_fail(Lower *l, const char *what);
 int lw_var_index(Lower *l, const Sym *y);
 int lw_add_size(Lower *l, const char *text, int var, long long add, long long value);
+/* One plate loop of statement st (bound, its filter opened), and the
+ * filter alone (the `if` of `for n in 1:N if c`; nothing without one). */
+void lw_open_plate(Lower *l, const Node *st, const Node *loop);
+void lw_plate_filter(Lower *l, const Node *st, const Node *loop);
 IrExpr *lw_size_expr(Lower *l, int size);
 IrExpr *lw_var_len(Lower *l, int k);
 void lw_emit(Lower *l, IrStmt *s);

@@ -39,6 +39,7 @@ typedef struct ViVar {
   int ksize;            /* discrete: size index of K */
   int domain;           /* LD_* */
   int eta_f, st_f;      /* fields of the hidden arrays */
+  int rows_f, nrows_f;  /* discrete, one dimension: the row list of vi_refresh (fields), or -1 */
   const char *family;   /* runtime family, or "discrete" */
 } ViVar;
 
@@ -602,9 +603,55 @@ static IrExpr *group_index(Vi *vi, const SGroup *g, const int *kv, int slot) {
   return ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, ci(vi, g->slot_key.n)), s) : s;
 }
 
+/* The plates of group g's term.  listed (vi_refresh): when the group's
+ * one discrete reference is z[n] for a plate n = 1:size of a
+ * one-dimensional z, that plate runs over the row list the runtime may set
+ * (__vi_nrows_z = c > 0: the rows __vi_rows_z[0 .. c), 1-based and
+ * ascending, while every other row of z weighs nothing, as in the
+ * seeding's evaluations), else over 1:size; the same additions in the same
+ * order either way, as the rows left out add nothing. */
+static int open_group_plates(Vi *vi, const SGroup *g, bool listed, PtrVec **saved) {
+  Lower *l = vi->l;
+  const Node *st = g->t->stmt;
+  const Node *ix = NULL;
+  const ViVar *dv = g->nd == 1 ? g->dvar[0] : NULL;
+  if (listed && dv && dv->rows_f >= 0 && g->dref[0]->ref && g->dref[0]->ref->kind == N_INDEX &&
+      g->dref[0]->ref->list.n == 1 && ((const Node *)g->dref[0]->ref->list.v[0])->kind == N_NAME)
+    ix = g->dref[0]->ref->list.v[0];
+  int pl = -1;
+  for (int i = 0; ix && i < st->loops.n; i++) {
+    const Node *loop = st->loops.v[i];
+    if (loop->var == ix->name && loop->b->kind == N_NUM && loop->b->num == 1) pl = i;
+  }
+  if (pl < 0) return lw_open_plates(l, st, saved);
+  *saved = l->out;
+  for (int i = 0; i < st->loops.n; i++) {
+    const Node *loop = st->loops.v[i];
+    if (i != pl) {
+      lw_open_plate(l, st, loop);
+      continue;
+    }
+    int n = lw_new_local(l, loop->var, IR_I64);
+    int c = lw_new_local(l, "nr", IR_I64), ri = lw_new_local(l, "ri", IR_I64);
+    set_local(vi, c, ir_to_i(l->A, ir_load(l->A, dv->nrows_f, ci(vi, 0), IR_F64)));
+    IrExpr *listed_now = bin(vi, IR_LT, ci(vi, 0), loc(vi, c, IR_I64));
+    IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
+    f->local = ri;
+    f->lo = ci(vi, 1);
+    f->hi = ir_select(l->A, listed_now, loc(vi, c, IR_I64), lw_lower_int(l, loop->c));
+    lw_emit(l, f);
+    l->out = &f->body;
+    IrExpr *row = ir_to_i(l->A, ir_load(l->A, dv->rows_f, bin(vi, IR_SUB, loc(vi, ri, IR_I64), ci(vi, 1)), IR_F64));
+    set_local(vi, n, ir_select(l->A, listed_now, row, loc(vi, ri, IR_I64)));
+    lw_bind(l, loop->var, n);
+    lw_plate_filter(l, st, loop);
+  }
+  return st->loops.n;
+}
+
 /* Emit the accumulation of group g: zero it, then one pass over its
- * term's plates. */
-static void emit_group(Vi *vi, const SGroup *g) {
+ * term's plates (listed: open_group_plates). */
+static void emit_group(Vi *vi, const SGroup *g, bool listed) {
   Lower *l = vi->l;
   Span sp = g->t->stmt->span;
   l->span = sp;
@@ -613,7 +660,7 @@ static void emit_group(Vi *vi, const SGroup *g) {
   for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
   lw_zero_array(l, -1, g->field, len, sp);
   PtrVec *saved;
-  int nb = lw_open_plates(l, g->t->stmt, &saved);
+  int nb = open_group_plates(vi, g, listed, &saved);
   /* the slots without binders of their own share one sum over the values
    * (their discrete references are the group's) */
   bool shared_done = false;
@@ -649,13 +696,14 @@ static void emit_group(Vi *vi, const SGroup *g) {
   lw_close_scope(l, nb, saved);
 }
 
-/* The groups that depend on discrete factor dv (all groups: dv NULL). */
+/* The groups that depend on discrete factor dv (all groups, the row lists
+ * honoured: dv NULL, vi_refresh). */
 static void emit_groups(Vi *vi, const ViVar *dv) {
   for (int i = 0; i < vi->groups.n; i++) {
     const SGroup *g = vi->groups.v[i];
     bool dep = !dv;
     for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
-    if (dep) emit_group(vi, g);
+    if (dep) emit_group(vi, g, !dv);
   }
 }
 
@@ -1030,6 +1078,16 @@ static bool plan_factors(Vi *vi) {
     f->family = vv->family;
     f->eta = add_hidden(l, "eta", vv->k, last, matrix, &vv->eta_f);
     f->stats = add_hidden(l, "stats", vv->k, last, matrix, &vv->st_f);
+    vv->rows_f = vv->nrows_f = -1;
+    if (vv->discrete && vd->ndim == 1) { /* the seeding's row list (open_group_plates) */
+      int one = lw_add_size(l, "1", -1, 0, 1);
+      add_hidden_dims(l, arena_printf(l->A, "__vi_rows_%s", vd->name), vd->dim, 1,
+                      arena_printf(l->A, "CAVI: the rows of %s vi_refresh visits (1-based, ascending)", vd->name),
+                      &vv->rows_f);
+      add_hidden_dims(l, arena_printf(l->A, "__vi_nrows_%s", vd->name), &one, 1,
+                      arena_printf(l->A, "CAVI: how many rows of %s vi_refresh visits (0: all)", vd->name),
+                      &vv->nrows_f);
+    }
     f->size = vv->discrete && vd->domain != LD_CAT ? last
               : (vv->discrete || simplex)   ? vd->domain_arg
               : vector || matrix            ? dsize

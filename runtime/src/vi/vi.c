@@ -106,11 +106,54 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
 }
 
 /* The rows the last put_seeds set (at most K); all = 1 before the first,
- * when every free row may weigh something. */
+ * when every free row may weigh something.  list, nlist: the factor's row
+ * list for vi_refresh (the hidden __vi_rows_V, __vi_nrows_V; NULL when the
+ * model has none or it would not pay), with the rows the data give
+ * (obs[0 .. nobs), ascending), the only other rows that weigh something
+ * during the seeding. */
 typedef struct placed {
   size_t *rows, n;
   int all;
+  double *list, *nlist;
+  size_t *obs, nobs;
 } placed;
+
+/* vi_refresh over the rows that weigh something only, when the factor has
+ * a row list: the placed rows and the rows the data give, ascending and
+ * 1-based (the generated loop adds them in the order of the whole pass, so
+ * the statistics are the same bits); the list is cleared again after. */
+static int refresh_listed(lvm_vars *st, const lvm_vi_model *vi, placed *pl, lvm_rng *r) {
+  if (!vi->refresh) return 0;
+  if (!pl->list) return vi->refresh(st, r);
+  size_t p[64], np = pl->n < 64 ? pl->n : 0;
+  if (pl->n >= 64) return vi->refresh(st, r); /* K >= 64: not worth a list */
+  memcpy(p, pl->rows, np * sizeof *p);
+  for (size_t i = 1; i < np; i++) /* insertion sort: at most K rows */
+    for (size_t j = i; j > 0 && p[j - 1] > p[j]; j--) {
+      size_t t = p[j];
+      p[j] = p[j - 1];
+      p[j - 1] = t;
+    }
+  size_t a = 0, b = 0, c = 0;
+  while (a < np || b < pl->nobs)
+    pl->list[c++] = 1.0 + (double)(b >= pl->nobs || (a < np && p[a] < pl->obs[b]) ? p[a++] : pl->obs[b++]);
+  if (c == 0) return vi->refresh(st, r);
+  *pl->nlist = (double)c;
+  int s = vi->refresh(st, r);
+  *pl->nlist = 0;
+  return s;
+}
+
+/* The hidden variable `prefix` + name of variable k, or NULL. */
+static double *hidden_of(const lvm_vars *st, const char *prefix, int k) {
+  const char *name = st->desc->vars[k].name;
+  size_t lp = strlen(prefix);
+  for (int i = 0; i < st->desc->n_vars; i++) {
+    const char *v = st->desc->vars[i].name;
+    if (!strncmp(v, prefix, lp) && !strcmp(v + lp, name)) return lvm_vars_f(st, i);
+  }
+  return NULL;
+}
 
 /* Factor fi's free rows all zero, except the seeds: free_el[j] one-hot at
  * value j, for j < n, and the candidates cand[q] (positions in free_el) at
@@ -150,7 +193,7 @@ static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const facto
                                const size_t *free_el, size_t nf, size_t j, const size_t *cand, size_t nc,
                                lvm_rng *r, double *best, double *gain, placed *pl) {
   put_seeds(st, fi, free_el, nf, j, cand, nc, pl);
-  int s = vi->refresh ? vi->refresh(st, r) : 0;
+  int s = refresh_listed(st, vi, pl, r);
   if (!s) s = vi->seed ? vi->seed(st, r) : vi->sweep(st, r);
   if (s) return (lvm_status)s; /* the kernel's message is in the state */
   const double *eta = lvm_vars_f(st, fi->f->eta);
@@ -352,15 +395,25 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     if (s) return s;
     if (!ok) continue;
     size_t *free_el = malloc(nf * sizeof *free_el);
-    placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1};
-    if (!free_el || !pl.rows) {
+    placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1, NULL, NULL, NULL, 0};
+    /* the row list pays when few rows are given by the data */
+    size_t nobs = fi.count - nf;
+    pl.list = nobs <= fi.count / 8 && !getenv("LVM_VI_NO_ROW_LIST") ? hidden_of(st, "__vi_rows_", fi.f->var)
+                                                                     : NULL; /* the variable: for tests */
+    pl.nlist = pl.list ? hidden_of(st, "__vi_nrows_", fi.f->var) : NULL;
+    if (!pl.nlist) pl.list = NULL;
+    if (pl.list) pl.obs = malloc((nobs ? nobs : 1) * sizeof *pl.obs);
+    if (!free_el || !pl.rows || (pl.list && !pl.obs)) {
       free(free_el);
       free(pl.rows);
+      free(pl.obs);
       LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
     }
     nf = 0;
-    for (size_t c = 0; c < fi.count; c++)
+    for (size_t c = 0; c < fi.count; c++) {
       if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
+      else if (pl.obs) pl.obs[pl.nobs++] = c;
+    }
     if (nq == 1) {
       s = spread_on_sample(st, vi, &fi, free_el, nf, r, &pl);
     } else {
@@ -373,6 +426,7 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     if (!s) put_seeds(st, &fi, free_el, nf, fi.K, NULL, 0, &pl);
     free(free_el);
     free(pl.rows);
+    free(pl.obs);
     if (s) return s;
     *seeded = 1;
   }
