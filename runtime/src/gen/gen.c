@@ -44,9 +44,8 @@ int lvm_gen_fail(lvm_vars *st, const char *where, const char *what, int status) 
 int lvm_gen_vi_categorical_rows(lvm_vars *st, int var, int64_t K, const double *eta, double *stats) {
   if (K < 1) return LVM_EINVAL;
   const unsigned char *free_rows = st->latent[var] ? NULL : st->missing[var];
-  st->vi_h[var] = 0.0;
-  st->vi_h_ok[var] = 0;
-  if (!st->latent[var] && !free_rows) { /* the data give every element */
+  if (!st->latent[var] && !free_rows) { /* the data give every element: no entropy */
+    st->vi_h[var] = 0.0;
     st->vi_h_ok[var] = 1;
     return LVM_OK;
   }

@@ -125,9 +125,7 @@ typedef struct placed {
 static int refresh_listed(lvm_vars *st, const lvm_vi_model *vi, placed *pl, lvm_rng *r) {
   if (!vi->refresh) return 0;
   if (!pl->list) return vi->refresh(st, r);
-  size_t p[64], np = pl->n < 64 ? pl->n : 0;
-  if (pl->n >= 64) return vi->refresh(st, r); /* K >= 64: not worth a list */
-  memcpy(p, pl->rows, np * sizeof *p);
+  size_t *p = pl->rows, np = pl->n; /* in place: put_seeds clears them in any order */
   for (size_t i = 1; i < np; i++) /* insertion sort: at most K rows */
     for (size_t j = i; j > 0 && p[j - 1] > p[j]; j--) {
       size_t t = p[j];
@@ -137,7 +135,7 @@ static int refresh_listed(lvm_vars *st, const lvm_vi_model *vi, placed *pl, lvm_
   size_t a = 0, b = 0, c = 0;
   while (a < np || b < pl->nobs)
     pl->list[c++] = 1.0 + (double)(b >= pl->nobs || (a < np && p[a] < pl->obs[b]) ? p[a++] : pl->obs[b++]);
-  if (c == 0) return vi->refresh(st, r);
+  if (c == 0) return vi->refresh(st, r); /* nothing weighs: the whole pass adds nothing either */
   *pl->nlist = (double)c;
   int s = vi->refresh(st, r);
   *pl->nlist = 0;
@@ -398,10 +396,11 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1, NULL, NULL, NULL, 0};
     /* the row list pays when few rows are given by the data */
     size_t nobs = fi.count - nf;
-    pl.list = nobs <= fi.count / 8 && !getenv("LVM_VI_NO_ROW_LIST") ? hidden_of(st, "__vi_rows_", fi.f->var)
-                                                                     : NULL; /* the variable: for tests */
-    pl.nlist = pl.list ? hidden_of(st, "__vi_nrows_", fi.f->var) : NULL;
-    if (!pl.nlist) pl.list = NULL;
+    if (nobs <= fi.count / 8 && !getenv("LVM_VI_NO_ROW_LIST")) { /* the variable turns it off, for tests */
+      pl.list = hidden_of(st, "__vi_rows_", fi.f->var);
+      pl.nlist = hidden_of(st, "__vi_nrows_", fi.f->var);
+      if (!pl.nlist) pl.list = NULL;
+    }
     if (pl.list) pl.obs = malloc((nobs ? nobs : 1) * sizeof *pl.obs);
     if (!free_el || !pl.rows || (pl.list && !pl.obs)) {
       free(free_el);
