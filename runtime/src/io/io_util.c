@@ -197,13 +197,14 @@ char *lvm_io_slurp(const char *path, size_t *len, int *err) {
     *err = errno;
     return NULL;
   }
-  /* a regular file: its size (and 2 for the terminator and the end test)
-   * at once, on huge pages when large; else grown by doubling */
+  /* a regular file: its size (and 2 for the terminator and the end test,
+   * and LVM_IO_PADDING zeros) at once, on huge pages when large; else grown
+   * by doubling */
   struct stat sb;
   size_t cap = 1 << 16, n = 0;
   if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
       (unsigned long long)sb.st_size < SIZE_MAX / 4)
-    cap = (size_t)sb.st_size + 2;
+    cap = (size_t)sb.st_size + 2 + LVM_IO_PADDING;
   char *s = lvm_alloc_large(cap);
   if (!s) {
     fclose(f);
@@ -211,7 +212,7 @@ char *lvm_io_slurp(const char *path, size_t *len, int *err) {
     return NULL;
   }
   for (;;) {
-    if (cap - n < 2) {
+    if (cap - n < 2 + LVM_IO_PADDING) {
       char *t = realloc(s, cap * 2);
       if (!t) {
         free(s);
@@ -222,7 +223,7 @@ char *lvm_io_slurp(const char *path, size_t *len, int *err) {
       s = t;
       cap *= 2;
     }
-    size_t got = fread(s + n, 1, cap - n - 1, f);
+    size_t got = fread(s + n, 1, cap - n - 1 - LVM_IO_PADDING, f);
     n += got;
     if (got == 0) break;
   }
@@ -233,7 +234,7 @@ char *lvm_io_slurp(const char *path, size_t *len, int *err) {
     return NULL;
   }
   fclose(f);
-  s[n] = '\0';
+  memset(s + n, 0, 1 + LVM_IO_PADDING);
   if (len) *len = n;
   return s;
 }

@@ -54,8 +54,10 @@ void lvm_io_errorf(const char *file, int line, int status, const char *fmt, ...)
 
 char *lvm_io_strdup(const char *s);
 
-/* Read a whole file into a NUL-terminated buffer.  On failure returns NULL
- * and sets *err to errno. */
+/* Read a whole file into a NUL-terminated buffer, followed by
+ * LVM_IO_PADDING more zero bytes (simdjson reads up to 64 bytes past the
+ * text: SIMDJSON_PADDING).  On failure returns NULL and sets *err to errno. */
+#define LVM_IO_PADDING 64
 char *lvm_io_slurp(const char *path, size_t *len, int *err);
 
 /* "x[3,2]" for flat row-major index `flat` of an array with ndim/dims

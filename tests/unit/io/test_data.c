@@ -800,6 +800,82 @@ static void parse_arena(void **state) {
   json_decref(j);
 }
 
+/* The file reader tries simdjson first (json_fast.cpp) and jansson when it
+ * declines: every text reads the same both ways (status, messages,
+ * variables to the bit), good files and bad. */
+static lvm_data *read_file_with(const char *path, const char *reader, lvm_msgs **m, lvm_status *st) {
+  if (reader) setenv("LVM_DATA_READER", reader, 1);
+  else unsetenv("LVM_DATA_READER");
+  lvm_data *d = lvm_data_alloc();
+  *m = lvm_msgs_alloc();
+  *st = lvm_data_read_file(d, path, *m);
+  unsetenv("LVM_DATA_READER");
+  return d;
+}
+
+static void fast_reader_same_as_jansson(void **state) {
+  (void)state;
+  const char *texts[] = {
+      "{\"N\": 3, \"x\": [1, 2.5, -3e-2], \"y\": [[1, 2], [3, 4], [5, 6]]}",
+      "{\"a\": -0, \"b\": -0.0, \"c\": 1E2, \"d\": 9007199254740992, \"e\": -9007199254740992}",
+      "{\"tiny\": [4e-320, 1e-400, 2.2250738585072014e-308], \"big\": 1.7976931348623157e308}",
+      "{\"s\": [\"Inf\", \"-Inf\", \"NaN\", \"+Infinity\", \"-Infinity\", 1]}",
+      "{\"m\": [1, null, 3], \"n\": null, \"e\": [], \"ee\": [[], []], \"one\": [[[7]]]}",
+      "{\"r\": [0.1, 0.30000000000000004, 123456789.123456789, 5e-324, 1.0]}",
+      "{}",
+      /* declined: jansson's messages */
+      "{\"x\": [1, 2], \"x\": [3]}",
+      "{\"x\": [[1, 2], [3]]}",
+      "{\"x\": [[1, 2], 3]}",
+      "{\"x\": [1, \"abc\"], \"b\": true, \"o\": {\"a\": 1}}",
+      "{\"big\": 9007199254740993, \"u\": 18446744073709551615}",
+      "{\"x\": 1e400}",
+      "{\"x\": [1, 2,]}",
+      "[1, 2, 3]",
+      "{\"a\\u0000b\": 1}",
+      "{\"x\": [[[[[[[[[1]]]]]]]]]}",
+      "",
+  };
+  char path[128];
+  snprintf(path, sizeof path, "%s/fast.json", tmpdir);
+  for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(texts[t], f);
+    fclose(f);
+    lvm_msgs *ma, *mb;
+    lvm_status sa, sb;
+    lvm_data *a = read_file_with(path, NULL, &ma, &sa);
+    lvm_data *b = read_file_with(path, "jansson", &mb, &sb);
+    if (sa != sb) print_error("text %zu: status %d vs %d\n", t, (int)sa, (int)sb);
+    assert_int_equal(sa, sb);
+    assert_int_equal(ma->n, mb->n);
+    for (size_t i = 0; i < ma->n; i++) assert_string_equal(ma->text[i], mb->text[i]);
+    assert_int_equal(a->n_vars, b->n_vars);
+    for (size_t i = 0; i < a->n_vars; i++) {
+      const lvm_data_var *u = &a->vars[i], *v = &b->vars[i];
+      assert_string_equal(u->name, v->name);
+      assert_string_equal(u->source, v->source);
+      assert_int_equal(u->ndim, v->ndim);
+      for (int k = 0; k < u->ndim; k++) assert_int_equal(u->dims[k], v->dims[k]);
+      assert_int_equal(u->size, v->size);
+      assert_int_equal(u->is_integer, v->is_integer);
+      assert_int_equal(u->first_real, v->first_real);
+      assert_int_equal(u->missing != NULL, v->missing != NULL);
+      for (size_t e = 0; e < u->size; e++) {
+        if (!same_bits(u->values[e], v->values[e]))
+          print_error("text %zu: %s[%zu] %.17g vs %.17g\n", t, u->name, e, u->values[e], v->values[e]);
+        assert_true(same_bits(u->values[e], v->values[e]));
+        if (u->missing) assert_int_equal(u->missing[e], v->missing[e]);
+      }
+    }
+    lvm_data_free(a);
+    lvm_data_free(b);
+    lvm_msgs_free(ma);
+    lvm_msgs_free(mb);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reads_values_and_shapes),
@@ -821,6 +897,7 @@ int main(void) {
       cmocka_unit_test(data_round_trip),
       cmocka_unit_test(random_doubles_round_trip),
       cmocka_unit_test(read_a_million_numbers),
+      cmocka_unit_test(fast_reader_same_as_jansson),
   };
   return cmocka_run_group_tests_name("data", tests, setup_dir, teardown_dir);
 }
