@@ -267,6 +267,7 @@ typedef struct Sum {
   PtrVec *saved;
   int novr;
   int weight;           /* local holding the product of the probabilities, or -1 */
+  bool branchless;      /* no guards: weighted() selects 0 where the weight is not > 0 */
   int nkv, kv[LW_MAX_OVERRIDES]; /* the value-index locals, outermost first */
 } Sum;
 
@@ -292,12 +293,13 @@ static const char *unbound_index(Lower *l, const Node *e) {
  * reference replaced by its value, the probabilities multiplied into
  * sum->weight).  In discrete point mode the reference visit_group located
  * at the element keeps the state's value. */
-static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
+static void open_sum_as(Vi *vi, const Mono *m, Sum *sum, bool branchless) {
   Lower *l = vi->l;
   sum->saved = l->out;
   sum->novr = l->novr;
   sum->weight = -1;
   sum->nkv = 0;
+  sum->branchless = branchless;
   for (int d = 0; d < vi->n; d++) {
     const ViVar *dv = &vi->vars[d];
     if (!dv->discrete) continue;
@@ -346,6 +348,7 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
       set_local(vi, w, sum->weight < 0 ? p : bin(vi, IR_MUL, loc(vi, sum->weight, IR_F64), p));
       sum->weight = w;
       /* values of probability 0 add nothing (and skip -inf log terms) */
+      if (branchless) continue;
       IrStmt *g = ir_stmt(l->A, IS_IF, l->span);
       g->cond = bin(vi, IR_LT, cf(vi, 0), loc(vi, w, IR_F64));
       lw_emit(l, g);
@@ -354,13 +357,19 @@ static void open_sum(Vi *vi, const Mono *m, Sum *sum) {
   }
 }
 
+/* Open loops over the values of the discrete references in m, a branch
+ * per value skipping those of probability 0. */
+static void open_sum(Vi *vi, const Mono *m, Sum *sum) { open_sum_as(vi, m, sum, false); }
+
 static void close_sum(Vi *vi, Sum *sum) {
   vi->l->novr = sum->novr;
   vi->l->out = sum->saved;
 }
 
 static IrExpr *weighted(Vi *vi, const Sum *sum, IrExpr *x) {
-  return sum->weight < 0 ? x : bin(vi, IR_MUL, loc(vi, sum->weight, IR_F64), x);
+  if (sum->weight < 0) return x;
+  IrExpr *w = loc(vi, sum->weight, IR_F64), *wx = x ? bin(vi, IR_MUL, w, x) : w;
+  return sum->branchless ? ir_select(vi->l->A, bin(vi, IR_LT, cf(vi, 0), w), wx, cf(vi, 0)) : wx;
 }
 
 /* ---- Accumulated expected statistics ---------------------------------
@@ -577,9 +586,9 @@ static void plan_stats(Vi *vi, const PtrVec *terms) {
   for (int i = 0; i < vi->groups.n; i++) {
     SGroup *g = vi->groups.v[i];
     int dims[8], nd = 0;
+    dims[nd++] = lw_add_size(l, arena_printf(l->A, "%d", g->slot_key.n), -1, 0, g->slot_key.n);
     for (int k = 0; k < g->nkeep; k++) dims[nd++] = g->ksize[k];
     for (int k = 0; k < g->nd; k++) dims[nd++] = g->dvar[k]->ksize;
-    dims[nd++] = lw_add_size(l, arena_printf(l->A, "%d", g->slot_key.n), -1, 0, g->slot_key.n);
     add_hidden_dims(l, arena_printf(l->A, "__vi_ss%d", i), dims, nd,
                     arena_printf(l->A, "CAVI: accumulated expected statistics of the term at line %d",
                                  g->t->stmt->span.line),
@@ -587,20 +596,21 @@ static void plan_stats(Vi *vi, const PtrVec *terms) {
   }
 }
 
-/* The flat index of S[kept loops (bound), values kv[], slot]. */
+/* The flat index of S[slot, kept loops (bound), values kv[]]: slot-major,
+ * so that the accumulation's innermost loop, over the values of a
+ * discrete reference, adds to consecutive elements. */
 static IrExpr *group_index(Vi *vi, const SGroup *g, const int *kv, int slot) {
   Lower *l = vi->l;
-  IrExpr *ix = NULL;
+  IrExpr *ix = ci(vi, slot);
   for (int i = 0; i < g->nkeep; i++) {
     IrExpr *x = bin(vi, IR_SUB, loc(vi, lw_bound(l, g->keep[i].var), IR_I64), ci(vi, 1));
-    ix = ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, lw_size_expr(l, g->ksize[i])), x) : x;
+    ix = bin(vi, IR_ADD, bin(vi, IR_MUL, ix, lw_size_expr(l, g->ksize[i])), x);
   }
   for (int i = 0; i < g->nd; i++) {
     IrExpr *x = loc(vi, kv[i], IR_I64);
-    ix = ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, g->dvar[i]->K), x) : x;
+    ix = bin(vi, IR_ADD, bin(vi, IR_MUL, ix, g->dvar[i]->K), x);
   }
-  IrExpr *s = ci(vi, slot);
-  return ix ? bin(vi, IR_ADD, bin(vi, IR_MUL, ix, ci(vi, g->slot_key.n)), s) : s;
+  return ix;
 }
 
 /* The plates of group g's term.  listed (vi_refresh): when the group's
@@ -669,8 +679,11 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
     if (m->nb == 0 && shared_done) continue;
     PtrVec *s2;
     int nb2 = lw_open_binders(l, m->b, m->nb, &s2);
+    /* no branches: in a mixture many rows' probabilities of a value are
+     * exactly 0 (underflow), so a guard mispredicts; a select adds the
+     * same +0 (the sums are never -0) */
     Sum sum;
-    open_sum(vi, m, &sum);
+    open_sum_as(vi, m, &sum, true);
     if (sum.nkv != g->nd) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
     for (int q = j; q < g->slot_key.n; q++) {
       const Mono *mq = g->slot_mono.v[q];
@@ -686,7 +699,7 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
       acc->local = -1;
       acc->field = g->field;
       acc->index = group_index(vi, g, sum.kv, q);
-      acc->value = d ? weighted(vi, &sum, d) : sum.weight >= 0 ? loc(vi, sum.weight, IR_F64) : cf(vi, 1);
+      acc->value = d || sum.weight >= 0 ? weighted(vi, &sum, d) : cf(vi, 1);
       lw_emit(l, acc);
     }
     if (m->nb == 0) shared_done = true;
