@@ -401,7 +401,16 @@ lvm_status lvm_csv_read(const char *path, FILE *err, lvm_csv_table **out) {
       p = eol + (nl != NULL);
       continue;
     }
-    /* A row. */
+    /* A row.  Without its newline it is the last line, cut short: a run
+     * killed while the kernel was copying a write of several pages (a
+     * fatal signal ends a regular-file write(2) between pages, so the
+     * writer's whole-line writes are not enough), and its last field may
+     * be a prefix of a number; left out, with a warning. */
+    if (!nl) {
+      fprintf(err, "%s:%zu: warning: the last line has no newline (a run killed while writing it?); "
+                   "it is left out\n", path, lineno);
+      break;
+    }
     if (t->n_rows == rows_cap) {
       size_t c = rows_cap ? 2 * rows_cap : 256;
       if (c > SIZE_MAX / sizeof(double) / t->n_cols) {

@@ -69,6 +69,7 @@ typedef struct table {
   char names[64][32];
   double *v; /* n_rows x n_cols */
   int bad;   /* a line with the wrong number of fields, or not newline-ended */
+  int cut;   /* the last line is not newline-ended (and not counted) */
 } table;
 
 static table parse(const char *path) {
@@ -82,7 +83,7 @@ static table parse(const char *path) {
   for (char *line = text; *line;) {
     char *nl = strchr(line, '\n');
     if (!nl) {
-      t.bad = 1; /* an incomplete last line */
+      t.bad = t.cut = 1; /* an incomplete last line */
       break;
     }
     *nl = '\0';
@@ -112,6 +113,17 @@ static table parse(const char *path) {
   }
   free(text);
   return t;
+}
+
+/* lvm_csv_read with its messages captured in *buf (free it). */
+static lvm_status read_capturing(const char *path, lvm_csv_table **t, char **buf, size_t *len) {
+  *buf = NULL;
+  *len = 0;
+  FILE *err = open_memstream(buf, len);
+  assert_non_null(err);
+  lvm_status st = lvm_csv_read(path, err, t);
+  fclose(err);
+  return st;
 }
 
 static int same_bits(double a, double b) {
@@ -336,10 +348,21 @@ static void killed_writer_leaves_valid_file(void **state) {
     int st;
     waitpid(pid, &st, 0);
     t = parse(p);
-    assert_false(t.bad);
+    /* every line complete, but for (rarely) the last: SIGKILL ends a
+     * regular-file write(2) between the pages it copies, so a write of
+     * whole lines can stop in a line; lvm_csv_read leaves that line out */
+    assert_true(!t.bad || t.cut);
     assert_true(t.n_rows > 0);
     for (int r = 0; r < t.n_rows; r++)
       for (int j = 0; j < 53; j++) assert_true(same_bits(t.v[r * 53 + j], (double)r / (j + 1)));
+    char *buf;
+    size_t len;
+    lvm_csv_table *rt = NULL;
+    assert_int_equal(read_capturing(p, &rt, &buf, &len), LVM_OK);
+    assert_int_equal(rt->n_rows, (size_t)t.n_rows);
+    assert_true(t.cut ? strstr(buf, "warning: the last line has no newline") != NULL : len == 0);
+    lvm_csv_table_free(rt);
+    free(buf);
     free(t.v);
   }
   lvm_csv_names_free(c);
@@ -402,17 +425,43 @@ static void expect_read_error(const char *name, const char *text, const char *me
                               lvm_status want) {
   const char *p = path_in(name);
   if (text) write_file(p, text);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *err = open_memstream(&buf, &len);
+  char *buf;
+  size_t len;
   lvm_csv_table *t = (lvm_csv_table *)1;
-  assert_int_equal(lvm_csv_read(p, err, &t), want);
-  fclose(err);
+  assert_int_equal(read_capturing(p, &t, &buf, &len), want);
   assert_null(t);
   char want_text[512];
   snprintf(want_text, sizeof want_text, message, p);
   assert_string_equal(buf, want_text);
   free(buf);
+}
+
+/* A last line without its newline (a run killed in a write) is left out,
+ * with a warning; with its newline it is a row. */
+static void reader_drops_cut_last_line(void **state) {
+  (void)state;
+  const char *texts[2] = {"lp__,a\n1,2\n3,4", "lp__,a\n1,2\n3,4\n"};
+  for (int i = 0; i < 2; i++) {
+    const char *p = path_in("cut.csv");
+    write_file(p, texts[i]);
+    char *buf;
+    size_t len;
+    lvm_csv_table *t = NULL;
+    assert_int_equal(read_capturing(p, &t, &buf, &len), LVM_OK);
+    assert_int_equal(t->n_rows, i == 0 ? 1 : 2);
+    assert_true(t->values[1] == 2.0);
+    if (i == 0) {
+      char want[512];
+      snprintf(want, sizeof want,
+               "%s:3: warning: the last line has no newline (a run killed while writing it?); it is left out\n", p);
+      assert_string_equal(buf, want);
+    } else {
+      assert_int_equal(len, 0);
+      assert_true(t->values[3] == 4.0);
+    }
+    lvm_csv_table_free(t);
+    free(buf);
+  }
 }
 
 static void reader_errors(void **state) {
@@ -445,6 +494,7 @@ int main(void) {
       cmocka_unit_test(reads_cmdstan_layout),
       cmocka_unit_test(drops_saved_warmup),
       cmocka_unit_test(reader_errors),
+      cmocka_unit_test(reader_drops_cut_last_line),
   };
   return cmocka_run_group_tests_name("csv", tests, setup, teardown);
 }
