@@ -388,8 +388,32 @@ static LLVMValueRef short_circuit(L *l, const IrExpr *x) {
 }
 
 /* C's `c ? x : y`: only the chosen operand is evaluated. */
+/* Can e be evaluated whatever the condition of the select it is an arm of
+ * (no loads, calls or integer divisions; a few operations)?  *budget
+ * counts the operations left. */
+static bool speculatable(const IrExpr *e, int *budget) {
+  if (--*budget < 0) return false;
+  switch (e->op) {
+  case IR_CONST_F: case IR_CONST_I: case IR_LOCAL: return true;
+  case IR_NEG: case IR_NOT: case IR_I2F: return speculatable(e->args[0], budget);
+  case IR_DIV: if (e->type != IR_F64) return false; /* fall through */
+  case IR_ADD: case IR_SUB: case IR_MUL: case IR_LT: case IR_LE: case IR_EQ: case IR_NE:
+    return speculatable(e->args[0], budget) && speculatable(e->args[1], budget);
+  default: return false;
+  }
+}
+
+/* arg0 ? arg1 : arg2.  Arms that can be evaluated either way make an LLVM
+ * select (for doubles on x86 a compare and a mask, no branch to
+ * mispredict); other arms are evaluated only when chosen. */
 static LLVMValueRef conditional(L *l, const IrExpr *x) {
   LLVMTypeRef t = ir_ty(l, x->type);
+  int budget = 8;
+  if (speculatable(x->args[1], &budget) && speculatable(x->args[2], &budget)) {
+    LLVMValueRef c = truth(l, expr(l, x->args[0]));
+    LLVMValueRef vt = coerce(l, expr(l, x->args[1]), t), vf = coerce(l, expr(l, x->args[2]), t);
+    return LLVMBuildSelect(l->B, c, vt, vf, "");
+  }
   LLVMValueRef c = truth(l, expr(l, x->args[0]));
   LLVMBasicBlockRef bt = block(l, "sel.then"), bf = block(l, "sel.else"), end = block(l, "sel.end");
   LLVMBuildCondBr(l->B, c, bt, bf);

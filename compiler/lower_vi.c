@@ -368,6 +368,11 @@ static void close_sum(Vi *vi, Sum *sum) {
 
 static IrExpr *weighted(Vi *vi, const Sum *sum, IrExpr *x) {
   if (sum->weight < 0) return x;
+  if (sum->branchless && x) { /* x in a local first: the select's arms then load nothing */
+    int xl = lw_new_local(vi->l, "sx", IR_F64);
+    set_local(vi, xl, x);
+    x = loc(vi, xl, IR_F64);
+  }
   IrExpr *w = loc(vi, sum->weight, IR_F64), *wx = x ? bin(vi, IR_MUL, w, x) : w;
   return sum->branchless ? ir_select(vi->l->A, bin(vi, IR_LT, cf(vi, 0), w), wx, cf(vi, 0)) : wx;
 }

@@ -1,6 +1,6 @@
 /* The LLVM backend on the IR constructs that no model lowers to today
  * (the model goldens in tests/golden/dumps/ *-llvm.cmd cover the rest):
- * NEG, LT, OR, NOT, SELECT, REM, an if with an else, a block, SETF,
+ * NEG, LT, OR, NOT, SELECT (both forms), REM, an if with an else, a block, SETF,
  * RTCALL and a family draw into an integer variable; and those only
  * matrix models reach (ARRCALL, a family draw with a work buffer) or that
  * CAVI lowers to (a sized factor update, VIFACTOR), with a CAVI kernel and
@@ -104,6 +104,12 @@ static IrModule *constructs(Arena *a) {
            set(a, x, ir_select(a, ir_bin(a, IR_EQ, ir_local(a, i, IR_I64), ir_const_i(a, 1)),
                                ir_bin(a, IR_MUL, ir_local(a, x, IR_F64), ir_const_f(a, 2)),
                                ir_bin(a, IR_DIV, ir_local(a, x, IR_F64), ir_const_f(a, 3)))));
+  /* an arm with an integer division: evaluated only when chosen (a
+   * branch); the arms above can be evaluated either way (an LLVM select) */
+  vec_push(a, &cond->body,
+           set(a, i, ir_select(a, ir_bin(a, IR_LT, ir_local(a, x, IR_F64), ir_const_f(a, 0)),
+                               ir_bin(a, IR_IDIV, ir_const_i(a, 7), ir_local(a, i, IR_I64)),
+                               ir_local(a, i, IR_I64))));
   vec_push(a, &cond->els, set(a, i, ir_bin(a, IR_REM, ir_local(a, i, IR_I64), ir_const_i(a, 2))));
   vec_push(a, &blk->body, cond);
   vec_push(a, &f->body, blk);
