@@ -41,7 +41,15 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+# One BLAS thread for every system, as lvmc runs on one (set before numpy
+# loads OpenBLAS): otherwise numpy's OpenBLAS threads, idle but spinning,
+# add to sklearn's and BayesPy's CPU time (on 2 cores a 1-D sklearn fit, default priors, took
+# 1.44 s of CPU and 0.73 s of wall time with its threads, 0.45 s with one).
+# Set OPENBLAS_NUM_THREADS to choose otherwise; the report says which.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from cpu_model import cpu_model  # noqa: E402  (bench/cpu_model.py)
@@ -172,7 +180,9 @@ def main():
             f"python {platform.python_version()}, numpy {np.__version__}, BayesPy {bayespy.__version__}, "
             f"scikit-learn {sklearn.__version__}",
             f"lvmc commit {subprocess.run(['git', '-C', here, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}",
-            f"command: {' '.join(sys.argv)}"]
+            f"command: {' '.join(sys.argv)}",
+            f"BLAS threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']} "
+            f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']} (every system)"]
     for D in (1, 2):
         data = os.path.join(args.work, f"gmm_{D}d.json")
         subprocess.run([sys.executable, os.path.join(here, "gen_data.py"), str(args.n), str(D), str(args.k), "1", data],
