@@ -375,12 +375,12 @@ static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_in
  * its seeds are spread out (spread_seeds: greedy k-means++, 8 evaluations
  * for K = 5); with several, they are chosen uniformly at random.  Any
  * model: an update from fewer weighted terms is still a conjugate update;
- * the first sweep then recomputes every discrete factor, and the run's
+ * it ends with the accumulated statistics refreshed (vi_refresh), the first
+ * sweep then recomputes every discrete factor, and the run's
  * ELBO-monotone sweeps start after it.  Without such a factor the start is
  * the prior draw with the discrete factors updated once (vi->local). */
-static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded,
-                                int *refreshed) {
-  *seeded = *refreshed = 0;
+static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
+  *seeded = 0;
   factor_info fi;
   size_t nf;
   int ok, nq = 0;
@@ -425,17 +425,15 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     }
     if (!s) put_seeds(st, &fi, free_el, nf, fi.K, NULL, 0, &pl);
     /* one seeded factor: only its seeds and given rows weigh, so the
-     * refresh that follows the seeding visits them alone (same bits) */
-    if (!s && nq == 1 && vi->refresh) {
-      s = (lvm_status)refresh_listed(st, vi, &pl, r);
-      *refreshed = 1;
-    }
+     * refresh that ends the seeding visits them alone (same bits) */
+    if (!s && nq == 1) s = (lvm_status)refresh_listed(st, vi, &pl, r);
     free(free_el);
     free(pl.rows);
     free(pl.obs);
     if (s) return s;
     *seeded = 1;
   }
+  if (nq > 1 && vi->refresh) return (lvm_status)vi->refresh(st, r);
   return LVM_OK;
 }
 
@@ -889,9 +887,9 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
   double t0 = now(); /* the restart's time: its start (seeding) and sweeps */
   int s = init_state(m, vi, st, &rng);
   if (s == 0) s = lvm_vi_set_point(st, vi);
-  int seeded = 0, refreshed = 0;
-  if (s == 0) s = seed_discrete(st, vi, &rng, &seeded, &refreshed);
-  if (s == 0 && vi->refresh && !refreshed) s = vi->refresh(st, &rng);
+  int seeded = 0; /* a seeding ends with the statistics refreshed */
+  if (s == 0) s = seed_discrete(st, vi, &rng, &seeded);
+  if (s == 0 && !seeded && vi->refresh) s = vi->refresh(st, &rng);
   if (s == 0) s = seeded ? vi->sweep(st, &rng) : vi->local(st, &rng);
   if (s != 0) {
     fprintf(err, "%s: error: restart %d, initialisation: %s\n", who, r + 1, last_error(m, st, s));
