@@ -21,6 +21,13 @@ void *lvm_calloc_large(size_t n, size_t size);
  * another was freed (the state's arrays after the data file's parse)
  * reuses its pages instead of faulting in and zeroing fresh ones. */
 void lvm_mem_setup(void);
+/* After lvm_mem_setup: grow the heap by `bytes` (at most 240 MiB, in
+ * pieces below the mmap threshold; nothing below 4 MiB), mark that range
+ * for transparent huge pages, then give it back to malloc, which keeps it.  The blocks malloc hands out from it
+ * afterwards (arrays below 2 MiB, a parser's buffers, a state's copy) then
+ * fault in 2 MiB at a time instead of 4 KiB.  A hint only: where the
+ * kernel gives no huge pages, nothing changes. */
+void lvm_mem_reserve(size_t bytes);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,8 @@
 #include <sys/mman.h>
 
 enum { HUGE = 1 << 21 };
+/* the most lvm_mem_reserve grows the heap by */
+enum { RESERVE_MAX = 240 << 20 };
 
 void *lvm_alloc_large(size_t bytes) {
   if (bytes < HUGE) return malloc(bytes ? bytes : 1);
@@ -34,6 +36,29 @@ void *lvm_calloc_large(size_t n, size_t size) {
   void *p = lvm_alloc_large(bytes);
   if (p) memset(p, 0, bytes);
   return p;
+}
+
+void lvm_mem_reserve(size_t bytes) {
+  if (bytes > RESERVE_MAX) bytes = RESERVE_MAX;
+  if (bytes < 2 * (size_t)HUGE) return;
+  /* in pieces below the mmap threshold, so that they are the heap's top */
+  enum { PIECE = 30 << 20 };
+  void *piece[RESERVE_MAX / PIECE + 1];
+  size_t n = 0;
+  for (size_t left = bytes; left > 0 && n < sizeof piece / sizeof *piece; n++) {
+    size_t b = left < PIECE ? left : PIECE;
+    char *p = malloc(b);
+    if (!p) break;
+    piece[n] = p;
+    left -= b;
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + HUGE - 1) & ~((uintptr_t)HUGE - 1);
+    uintptr_t e = ((uintptr_t)p + b) & ~((uintptr_t)HUGE - 1);
+    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#endif
+  }
+  /* back to the top chunk, kept (M_TRIM_THRESHOLD): the advice stays */
+  while (n > 0) free(piece[--n]);
 }
 
 void lvm_mem_setup(void) {

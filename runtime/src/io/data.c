@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io_util.h"
 #include "json_fast.h"
@@ -600,6 +601,11 @@ lvm_status lvm_data_read_file(lvm_data *d, const char *path, lvm_msgs *msgs) {
   if (!d || !path) LVM_ERROR("lvm_data_read_file: NULL argument", LVM_EINVAL);
   size_t len = 0;
   int err = 0;
+  /* the text, the parse's buffers and the state's arrays made from them: a
+   * few times the file's size, on huge pages (lvm_mem_reserve) */
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+    lvm_mem_reserve((unsigned long long)sb.st_size < SIZE_MAX / 16 ? 16 * (size_t)sb.st_size : SIZE_MAX);
   char *text = lvm_io_slurp(path, &len, &err);
   if (!text) {
     if (err == ENOMEM) LVM_ERROR("cannot allocate the data file's text", LVM_ENOMEM);
