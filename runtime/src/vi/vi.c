@@ -935,6 +935,39 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
   return 0;
 }
 
+/* The written factors of a restart (natural parameters and statistics of
+ * every factor not excluded from the output), saved (back = 0) or put
+ * back into st (back = 1); the buffer is allocated at the first save. */
+typedef struct factor_snap {
+  double *v;
+  size_t n;
+} factor_snap;
+
+static lvm_status snapshot(factor_snap *sn, lvm_vars *st, const lvm_vi_model *vi, int back) {
+  if (!sn->v) {
+    size_t n = 0;
+    for (int i = 0; i < vi->n_factors; i++)
+      if (!st->hidden[vi->factors[i].var]) n += st->len[vi->factors[i].eta] + st->len[vi->factors[i].stats];
+    sn->v = malloc((n ? n : 1) * sizeof *sn->v);
+    if (!sn->v) return LVM_ENOMEM;
+    sn->n = n;
+  }
+  size_t o = 0;
+  for (int i = 0; i < vi->n_factors; i++) {
+    const lvm_vi_factor *f = &vi->factors[i];
+    if (st->hidden[f->var]) continue;
+    int arr[2] = {f->eta, f->stats};
+    for (int j = 0; j < 2; j++) {
+      size_t len = st->len[arr[j]];
+      double *a = lvm_vars_f(st, arr[j]);
+      if (back) memcpy(a, sn->v + o, len * sizeof *a);
+      else memcpy(sn->v + o, a, len * sizeof *a);
+      o += len;
+    }
+  }
+  return LVM_OK;
+}
+
 int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void *base, FILE *err) {
   const lvm_vi_model *vi = m->vi;
   if (!vi) {
@@ -956,6 +989,7 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
   }
   FILE *trace = NULL;
   lvm_vars *st = NULL, *best = NULL;
+  factor_snap snap = {NULL, 0};
   run_result *res = calloc((size_t)cli->restarts, sizeof *res);
   lvm_jsonout *w = NULL;
   if (!out || !res) {
@@ -982,8 +1016,15 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
       goto done;
     }
   }
-  int best_r = -1;
-  st = base; /* the first restart runs in the caller's state: one clone fewer */
+  int best_r = -1, last_r = -1;
+  /* Every restart starts afresh (init_state), so all of them run in the
+   * caller's state, and the best one's factors that are written (natural
+   * parameters and statistics of the factors not excluded) are kept in
+   * `snap`: with z excluded, a few numbers instead of a second copy of the
+   * state and its N x K arrays.  --check-grad needs the best restart's
+   * whole state (its accumulated statistics): two states are swapped. */
+  int whole = cli->check_grad;
+  st = base;
   for (int r = 0; r < cli->restarts; r++) {
     if (!st) {
       st = calloc(1, m->state_size);
@@ -993,13 +1034,23 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
       }
     }
     if (run_one(m, cli, who, st, r, trace, &res[r], err)) goto done;
+    last_r = r;
     if (best_r < 0 || res[r].elbo > res[best_r].elbo) {
-      lvm_vars *t = best;
-      best = st;
-      st = t;
       best_r = r;
+      if (whole) {
+        lvm_vars *t = best;
+        best = st;
+        st = t;
+      } else if (r + 1 < cli->restarts && snapshot(&snap, st, vi, 0) != LVM_OK) {
+        fprintf(err, "%s: error: out of memory\n", who);
+        goto done;
+      }
     }
     if (lvm_interrupted()) break;
+  }
+  if (!whole) { /* the best restart's factors back, unless it ran last */
+    best = base;
+    if (best_r != last_r) snapshot(&snap, base, vi, 1);
   }
   double gmax = NAN;
   char gwhere[256] = "";
@@ -1090,6 +1141,7 @@ done:
     m->teardown(best);
     free(best);
   }
+  free(snap.v);
   free(res);
   free(trace_tmp);
   free(default_out);
