@@ -936,32 +936,26 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
 }
 
 /* The written factors of a restart (natural parameters and statistics of
- * every factor not excluded from the output), saved (back = 0) or put
- * back into st (back = 1); the buffer is allocated at the first save. */
-typedef struct factor_snap {
-  double *v;
-  size_t n;
-} factor_snap;
-
-static lvm_status snapshot(factor_snap *sn, lvm_vars *st, const lvm_vi_model *vi, int back) {
-  if (!sn->v) {
-    size_t n = 0;
+ * every factor not excluded from the output), saved into *buf (back = 0;
+ * allocated at the first save) or put back into st (back = 1: their
+ * statistics were written other than by the all-rows update). */
+static lvm_status snapshot(double **buf, lvm_vars *st, const lvm_vi_model *vi, int back) {
+  if (!*buf) {
+    size_t n = 1;
     for (int i = 0; i < vi->n_factors; i++)
       if (!st->hidden[vi->factors[i].var]) n += st->len[vi->factors[i].eta] + st->len[vi->factors[i].stats];
-    sn->v = malloc((n ? n : 1) * sizeof *sn->v);
-    if (!sn->v) return LVM_ENOMEM;
-    sn->n = n;
+    if (!(*buf = malloc(n * sizeof **buf))) return LVM_ENOMEM;
   }
-  size_t o = 0;
+  double *o = *buf;
   for (int i = 0; i < vi->n_factors; i++) {
     const lvm_vi_factor *f = &vi->factors[i];
     if (st->hidden[f->var]) continue;
+    if (back) lvm_vars_stats_changed(st, f->var);
     int arr[2] = {f->eta, f->stats};
     for (int j = 0; j < 2; j++) {
       size_t len = st->len[arr[j]];
       double *a = lvm_vars_f(st, arr[j]);
-      if (back) memcpy(a, sn->v + o, len * sizeof *a);
-      else memcpy(sn->v + o, a, len * sizeof *a);
+      memcpy(back ? a : o, back ? o : a, len * sizeof *a);
       o += len;
     }
   }
@@ -989,7 +983,7 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
   }
   FILE *trace = NULL;
   lvm_vars *st = NULL, *best = NULL;
-  factor_snap snap = {NULL, 0};
+  double *snap = NULL; /* the best restart's written factors (snapshot) */
   run_result *res = calloc((size_t)cli->restarts, sizeof *res);
   lvm_jsonout *w = NULL;
   if (!out || !res) {
@@ -1141,7 +1135,7 @@ done:
     m->teardown(best);
     free(best);
   }
-  free(snap.v);
+  free(snap);
   free(res);
   free(trace_tmp);
   free(default_out);
