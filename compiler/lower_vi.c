@@ -49,6 +49,8 @@ typedef struct Vi {
   int n;
   PtrVec groups;        /* SGroup*: accumulated expected statistics */
   PtrVec uses;          /* SUse*: the monomials that read them */
+  int consts_f;         /* field of __vi_consts (1: vi_refresh has accumulated the
+                           constant groups), or -1 when there are none */
   const char *why;      /* the first reason CAVI cannot be generated */
   /* point mode: element pe of pv held at a value (x for the coupled
    * normal update, the state's value with index pkv for a discrete one) */
@@ -599,6 +601,15 @@ static void plan_stats(Vi *vi, const PtrVec *terms) {
                                  g->t->stmt->span.line),
                     &g->field);
   }
+  vi->consts_f = -1;
+  for (int i = 0; i < vi->groups.n && vi->consts_f < 0; i++)
+    if (((SGroup *)vi->groups.v[i])->nd == 0) {
+      int one = lw_add_size(l, "1", -1, 0, 1);
+      add_hidden_dims(l, "__vi_consts", &one, 1,
+                      "CAVI: 1 when vi_refresh has accumulated the groups with no discrete reference "
+                      "(constant: data and parameters only)",
+                      &vi->consts_f);
+    }
 }
 
 /* The flat index of S[slot, kept loops (bound), values kv[]]: slot-major,
@@ -715,13 +726,39 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
 }
 
 /* The groups that depend on discrete factor dv (all groups, the row lists
- * honoured: dv NULL, vi_refresh). */
+ * honoured: dv NULL, vi_refresh).  A group with no discrete reference sums
+ * data and parameters only (the continuous factors' statistics are read
+ * where it is used), so it is constant for the state's life: vi_refresh
+ * accumulates those once, while __vi_consts is 0, and sets it to 1; the
+ * seeding calls vi_refresh a dozen times per restart, and a count like
+ * sum_n sum_d 1 would cost a pass over the data each time. */
 static void emit_groups(Vi *vi, const ViVar *dv) {
-  for (int i = 0; i < vi->groups.n; i++) {
-    const SGroup *g = vi->groups.v[i];
-    bool dep = !dv;
-    for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
-    if (dep) emit_group(vi, g, !dv);
+  Lower *l = vi->l;
+  PtrVec *saved = l->out;
+  for (int pass = 0; pass < (dv ? 1 : 2); pass++) {
+    bool any = false;
+    for (int i = 0; i < vi->groups.n; i++) {
+      const SGroup *g = vi->groups.v[i];
+      if (!dv && (g->nd == 0) != (pass == 1)) continue;
+      bool dep = !dv;
+      for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
+      if (!dep) continue;
+      if (pass == 1 && !any) {
+        IrStmt *c = ir_stmt(l->A, IS_IF, NO_SPAN);
+        c->cond = bin(vi, IR_EQ, ir_load(l->A, vi->consts_f, ci(vi, 0), IR_F64), cf(vi, 0));
+        lw_emit(l, c);
+        l->out = &c->body;
+        IrStmt *set = ir_stmt(l->A, IS_STORE, NO_SPAN);
+        set->local = -1;
+        set->field = vi->consts_f;
+        set->index = ci(vi, 0);
+        set->value = cf(vi, 1);
+        lw_emit(l, set);
+      }
+      any = true;
+      emit_group(vi, g, !dv);
+    }
+    l->out = saved;
   }
 }
 
