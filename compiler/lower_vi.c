@@ -601,15 +601,16 @@ static void plan_stats(Vi *vi, const PtrVec *terms) {
                                  g->t->stmt->span.line),
                     &g->field);
   }
+  bool consts = false;
+  for (int i = 0; i < vi->groups.n; i++) consts |= ((const SGroup *)vi->groups.v[i])->nd == 0;
   vi->consts_f = -1;
-  for (int i = 0; i < vi->groups.n && vi->consts_f < 0; i++)
-    if (((SGroup *)vi->groups.v[i])->nd == 0) {
-      int one = lw_add_size(l, "1", -1, 0, 1);
-      add_hidden_dims(l, "__vi_consts", &one, 1,
-                      "CAVI: 1 when vi_refresh has accumulated the groups with no discrete reference "
-                      "(constant: data and parameters only)",
-                      &vi->consts_f);
-    }
+  if (consts) {
+    int one = lw_add_size(l, "1", -1, 0, 1);
+    add_hidden_dims(l, "__vi_consts", &one, 1,
+                    "CAVI: 1 when vi_refresh has accumulated the groups with no discrete reference "
+                    "(constant: data and parameters only)",
+                    &vi->consts_f);
+  }
 }
 
 /* The flat index of S[slot, kept loops (bound), values kv[]]: slot-major,
@@ -733,33 +734,28 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
  * seeding calls vi_refresh a dozen times per restart, and a count like
  * sum_n sum_d 1 would cost a pass over the data each time. */
 static void emit_groups(Vi *vi, const ViVar *dv) {
-  Lower *l = vi->l;
-  PtrVec *saved = l->out;
-  for (int pass = 0; pass < (dv ? 1 : 2); pass++) {
-    bool any = false;
-    for (int i = 0; i < vi->groups.n; i++) {
-      const SGroup *g = vi->groups.v[i];
-      if (!dv && (g->nd == 0) != (pass == 1)) continue;
-      bool dep = !dv;
-      for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
-      if (!dep) continue;
-      if (pass == 1 && !any) {
-        IrStmt *c = ir_stmt(l->A, IS_IF, NO_SPAN);
-        c->cond = bin(vi, IR_EQ, ir_load(l->A, vi->consts_f, ci(vi, 0), IR_F64), cf(vi, 0));
-        lw_emit(l, c);
-        l->out = &c->body;
-        IrStmt *set = ir_stmt(l->A, IS_STORE, NO_SPAN);
-        set->local = -1;
-        set->field = vi->consts_f;
-        set->index = ci(vi, 0);
-        set->value = cf(vi, 1);
-        lw_emit(l, set);
-      }
-      any = true;
-      emit_group(vi, g, !dv);
-    }
-    l->out = saved;
+  for (int i = 0; i < vi->groups.n; i++) {
+    const SGroup *g = vi->groups.v[i];
+    bool dep = !dv && g->nd > 0;
+    for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
+    if (dep) emit_group(vi, g, !dv);
   }
+  if (dv || vi->consts_f < 0) return;
+  Lower *l = vi->l;
+  IrStmt *c = ir_stmt(l->A, IS_IF, NO_SPAN);
+  c->cond = bin(vi, IR_EQ, ir_load(l->A, vi->consts_f, ci(vi, 0), IR_F64), cf(vi, 0));
+  lw_emit(l, c);
+  PtrVec *saved = l->out;
+  l->out = &c->body;
+  IrStmt *set = ir_stmt(l->A, IS_STORE, NO_SPAN);
+  set->local = -1;
+  set->field = vi->consts_f;
+  set->index = ci(vi, 0);
+  set->value = cf(vi, 1);
+  lw_emit(l, set);
+  for (int i = 0; i < vi->groups.n; i++)
+    if (((const SGroup *)vi->groups.v[i])->nd == 0) emit_group(vi, vi->groups.v[i], true);
+  l->out = saved;
 }
 
 /* Reading S for a monomial: loops over the kept indices and the discrete

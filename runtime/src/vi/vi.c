@@ -941,7 +941,7 @@ static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_
  * statistics were written other than by the all-rows update). */
 static lvm_status snapshot(double **buf, lvm_vars *st, const lvm_vi_model *vi, int back) {
   if (!*buf) {
-    size_t n = 1;
+    size_t n = 1; /* one spare: never malloc(0) */
     for (int i = 0; i < vi->n_factors; i++)
       if (!st->hidden[vi->factors[i].var]) n += st->len[vi->factors[i].eta] + st->len[vi->factors[i].stats];
     if (!(*buf = malloc(n * sizeof **buf))) return LVM_ENOMEM;
