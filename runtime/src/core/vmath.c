@@ -33,23 +33,13 @@
 #include <math.h>
 #include <string.h>
 
-typedef double v8d __attribute__((vector_size(64)));
-typedef long long v8l __attribute__((vector_size(64)));
-typedef unsigned long long v8u __attribute__((vector_size(64)));
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define LVM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define LVM_CLONES
-#endif
+#include "lanes.h"
 
 #define BOUND 708.0
 #define MINNORM 0x0010000000000000LL /* the bits of DBL_MIN */
 #define MAXFIN 0x7fefffffffffffffLL  /* the bits of DBL_MAX */
 #define ABS 0x7fffffffffffffffLL   /* all but the sign bit */
 #define BBITS 0x4086200000000000LL /* the bits of 708.0 */
-
-static inline __attribute__((always_inline)) v8d splat(double x) { return (v8d){x, x, x, x, x, x, x, x}; }
 
 /* e^x for |x| <= BOUND in every lane; for x in [-746, -BOUND) (subnormal
  * results) with low set: y = 2^(n + 1074) p (a normal number below 2^53,
