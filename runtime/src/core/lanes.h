@@ -11,6 +11,8 @@
  * passing them changes the ABI without AVX-512 does not apply. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+#include <string.h>
+
 typedef double v8d __attribute__((vector_size(64)));
 typedef long long v8l __attribute__((vector_size(64)));
 typedef unsigned long long v8u __attribute__((vector_size(64)));
@@ -22,6 +24,14 @@ typedef unsigned long long v8u __attribute__((vector_size(64)));
 #endif
 
 static inline __attribute__((always_inline)) v8d splat(double x) { return (v8d){x, x, x, x, x, x, x, x}; }
+
+/* Eight consecutive doubles as a vector, and back (unaligned). */
+static inline __attribute__((always_inline)) v8d load8(const double *p) {
+  v8d v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline __attribute__((always_inline)) void put8(double *p, v8d v) { memcpy(p, &v, sizeof v); }
 
 /* Lane by lane: mask ? a : b, mask a comparison's result (all ones or 0). */
 static inline __attribute__((always_inline)) v8d lanes_select(v8l mask, v8d a, v8d b) {

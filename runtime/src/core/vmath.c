@@ -69,7 +69,7 @@ static inline __attribute__((always_inline)) v8d exp8s(v8d x, int low) {
   if (!low) return p * (v8d)bits;
   v8d y = p * (v8d)bits, two52 = splat(0x1p52); /* y < 2^53 */
   v8l small = (v8l)(y < two52);                   /* else y is an integer */
-  v8d m = (v8d)(((v8l)((y + two52) - two52) & small) | ((v8l)y & ~small));
+  v8d m = lanes_select(small, (y + two52) - two52, y);
   return (v8d)__builtin_convertvector(m, v8l);
 }
 
@@ -110,8 +110,7 @@ LVM_CLONES
 void lvm_exp_n(size_t n, const double *x, double *y) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    v8d v;
-    memcpy(&v, x + i, sizeof v);
+    v8d v = load8(x + i);
     /* in range: |x| <= BOUND, as integers (NaN's bits are larger); the
      * sign bit of bound - |x| is set for the lanes out of range */
     v8l ab = (v8l)v & (v8l){ABS, ABS, ABS, ABS, ABS, ABS, ABS, ABS};
@@ -133,8 +132,8 @@ void lvm_exp_n(size_t n, const double *x, double *y) {
       v8u lo = out & ((v8u)v >> 63) & notnan;
       if (any_lane(lo)) {
         v8l m = -(v8l)lo;
-        v8d el = exp8s((v8d)(((v8l)v & m) | ((v8l)splat(-720.0) & ~m)), 1);
-        e = (v8d)(((v8l)el & m) | ((v8l)e & ~m));
+        v8d el = exp8s(lanes_select(m, v, splat(-720.0)), 1);
+        e = lanes_select(m, el, e);
         out &= lo ^ 1;
       }
     }
@@ -180,14 +179,13 @@ LVM_CLONES
 void lvm_log_n(size_t n, const double *x, double *y) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    v8d v;
-    memcpy(&v, x + i, sizeof v);
+    v8d v = load8(x + i);
     /* in range: DBL_MIN <= x <= DBL_MAX, as integers (negative numbers and
      * NaN's bits are out of it); the sign bits of the two differences */
     v8l b = (v8l)v;
     v8u out = (((v8u)b - MINNORM) | (MAXFIN - (v8u)b)) >> 63; /* unsigned: no overflow */
     v8l ok = (v8l)out - 1;
-    v8d e = log8((v8d)(((v8l)v & ok) | ((v8l)splat(1.0) & ~ok))); /* other lanes computed at 1 */
+    v8d e = log8(lanes_select(ok, v, splat(1.0))); /* other lanes computed at 1 */
     store8(x + i, y + i, e, any_lane(out), fix_log_lanes);
   }
   tail(n - i, x + i, y + i, 1.0, lvm_log_n);

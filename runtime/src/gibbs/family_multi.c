@@ -177,8 +177,7 @@ enum { CHUNK = 2048 };
 /* The entropies of rows q of [r0, r) (normalised ET, maxima mx[q - r0],
  * sums sm[q - r0] of the shifted exps): log s - sum_k p_k (eta_k - m),
  * where p_k = 0 contributes nothing (eta_k may be -inf); the logs of the
- * chunk at once.  sm is overwritten.  Always inlined, so that the calls
- * with a constant K (fixed_chunk) unroll the row's loop. */
+ * chunk at once.  sm is overwritten. */
 static inline __attribute__((always_inline)) double
 chunk_entropy(size_t K, size_t r0, size_t r, const unsigned char *free_rows, const double *eta,
               const double *ET, const double *mx, double *sm) {
@@ -201,8 +200,7 @@ chunk_entropy(size_t K, size_t r0, size_t r, const unsigned char *free_rows, con
  * log-weight, or all -inf) exactly when the sum of its shifted exps is not
  * >= 1 (it is NaN; a proper row's maximum contributes exp(0) = 1); then
  * this returns 0 without finishing, and the general loop redoes the chunk
- * and reports it.  Always inlined: called with a constant K for small K,
- * so that every row's loops unroll. */
+ * and reports it.  For K = 1 and K > 16 (lane_chunk does the rest). */
 static inline __attribute__((always_inline)) int
 fixed_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
             double *H) {
@@ -231,14 +229,6 @@ fixed_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, doubl
   if (H) *H += chunk_entropy(K, r0, r1, NULL, eta, ET, mx, sm);
   return 1;
 }
-
-/* Eight consecutive doubles as a vector, and back (unaligned). */
-static inline __attribute__((always_inline)) v8d load8(const double *p) {
-  v8d v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline __attribute__((always_inline)) void put8(double *p, v8d v) { memcpy(p, &v, sizeof v); }
 
 /* fixed_chunk's rows eight at a time, one row to a lane: the chunk's
  * log-weights transposed into te (te[k P + q] for row r0 + q; P the row
@@ -335,16 +325,7 @@ static int lane_any_chunk(size_t K, size_t r0, size_t r1, const double *eta, dou
 static int any_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
                      double *H) {
   if (K >= 2 && K <= LANE_KMAX) return lane_any_chunk(K, r0, r1, eta, ET, mx, sm, H);
-  switch (K) { /* constant K: unrolled rows */
-  case 2: return fixed_chunk(2, r0, r1, eta, ET, mx, sm, H);
-  case 3: return fixed_chunk(3, r0, r1, eta, ET, mx, sm, H);
-  case 4: return fixed_chunk(4, r0, r1, eta, ET, mx, sm, H);
-  case 5: return fixed_chunk(5, r0, r1, eta, ET, mx, sm, H);
-  case 6: return fixed_chunk(6, r0, r1, eta, ET, mx, sm, H);
-  case 8: return fixed_chunk(8, r0, r1, eta, ET, mx, sm, H);
-  case 10: return fixed_chunk(10, r0, r1, eta, ET, mx, sm, H);
-  default: return fixed_chunk(K, r0, r1, eta, ET, mx, sm, H);
-  }
+  return fixed_chunk(K, r0, r1, eta, ET, mx, sm, H); /* K = 1, or rows long enough on their own */
 }
 
 lvm_status lvm_family_categorical_mean_stats_rows(size_t K, size_t rows,

@@ -757,6 +757,7 @@ static void test_categorical_rows(void **state) {
   static double eta[ROWS * KMAX], one[ROWS * KMAX], all[ROWS * KMAX];
   static unsigned char mask[ROWS], ones[ROWS];
   uint64_t u = 12345;
+  memset(ones, 1, sizeof ones);
   for (size_t K = 1; K <= KMAX; K++) {
     for (size_t i = 0; i < ROWS * K; i++) {
       u ^= u << 13, u ^= u >> 7, u ^= u << 17;
@@ -794,7 +795,6 @@ static void test_categorical_rows(void **state) {
      * for 2 <= K <= 16, row by row with a mask): the same bits, entropy
      * included */
     double H1 = -1;
-    memset(ones, 1, sizeof ones);
     for (size_t i = 0; i < ROWS * K; i++) all[i] = -7.0;
     assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, ones, eta, all, &H1), LVM_OK);
     assert_memory_equal(one, all, ROWS * K * sizeof(double));
