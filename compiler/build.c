@@ -136,7 +136,7 @@ static int link_executable(const char *input, const BuildOptions *o) {
   if (o->debug) argv[n++] = "-g";
   argv[n++] = san;
   argv[n++] = input;
-  const char *libs[] = {lib, "-ljansson", "-lsimdjson", "-lstdc++", "-lopenblas", "-llapacke", "-lm", "-lpthread", "-o", tmp_out};
+  const char *libs[] = {lib, "-ljansson", "-lsimdjson", "-lstdc++", "-ldl", "-lm", "-lpthread", "-o", tmp_out};
   for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) argv[n++] = libs[i];
   argv[n] = NULL;
   int rc = run((char *const *)argv, o->verbose);

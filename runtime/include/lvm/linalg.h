@@ -6,12 +6,14 @@
  * factors are lower triangular, A = L L^T, with the strict upper triangle set
  * to zero, so a factor can be passed to gemv/gemm as an ordinary matrix.
  *
- * Everything goes through CBLAS (OpenBLAS) and LAPACKE.  Functions that can
- * fail return an lvm_status and report through lvm_error; the others assume
- * valid arguments (dimensions below INT_MAX, non-overlapping arrays unless
- * stated).  Nothing allocates.  OpenBLAS's own thread pool is stopped at
- * start-up (lvm_linalg_single_thread): chains run on threads and the
- * matrices here are small.
+ * Everything goes through CBLAS (OpenBLAS) and LAPACKE, which the runtime
+ * loads the first time one of these is called (runtime/src/core/blas.h: a
+ * model that never needs them does not pay for loading them), with one
+ * BLAS thread and OpenBLAS's idle pool stopped unless OPENBLAS_NUM_THREADS
+ * is set (chains run on threads and the matrices here are small).
+ * Functions that can fail return an lvm_status and report through
+ * lvm_error; the others assume valid arguments (dimensions below INT_MAX,
+ * non-overlapping arrays unless stated).  Nothing allocates.
  */
 #ifndef LVM_LINALG_H
 #define LVM_LINALG_H
@@ -23,11 +25,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* One BLAS thread, and OpenBLAS's idle pool (started when the library
- * loads) stopped, unless OPENBLAS_NUM_THREADS is set: called once by the
- * model's main before any BLAS call or thread. */
-void lvm_linalg_single_thread(void);
 
 typedef enum lvm_transpose { LVM_NOTRANS = 0, LVM_TRANS = 1 } lvm_transpose;
 

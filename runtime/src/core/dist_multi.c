@@ -4,8 +4,7 @@
  * factors from lvm_linalg_cholesky. Workspaces come from the caller. */
 #include "lvm/dist.h"
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "blas.h"
 #include <math.h>
 #include <string.h>
 
@@ -224,7 +223,7 @@ lvm_status lvm_wishart_draw(lvm_rng *r, size_t n, double nu, const double *S,
   if (s) return s;
   bartlett(r, n, nu, A);
   /* A <- L A (lower times lower), then W = (L A)(L A)^T */
-  cblas_dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+  lvm_blas()->dtrmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
               (int)n, (int)n, 1.0, L, (int)n, A, (int)n);
   lvm_linalg_syrk(LVM_NOTRANS, n, n, 1.0, A, 0.0, W);
   return LVM_OK;
@@ -241,7 +240,7 @@ lvm_status lvm_inv_wishart_draw(lvm_rng *r, size_t n, double nu,
   bartlett(r, n, nu, A);
   /* T = L A^{-T}: solve T A^T = L in place in L.  X = T T^T =
    * L (A A^T)^{-1} L^T ~ InvWishart(nu, L L^T). */
-  cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit,
+  lvm_blas()->dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit,
               (int)n, (int)n, 1.0, A, (int)n, L, (int)n);
   lvm_linalg_syrk(LVM_NOTRANS, n, n, 1.0, L, 0.0, X);
   return LVM_OK;
@@ -249,7 +248,7 @@ lvm_status lvm_inv_wishart_draw(lvm_rng *r, size_t n, double nu,
 
 /* ||P^{-1} Q||_F^2 for lower triangular P, Q (Q overwritten). */
 static double frob_solve(size_t n, const double *P, double *Q) {
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+  lvm_blas()->dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
               (int)n, (int)n, 1.0, P, (int)n, Q, (int)n);
   double s = 0.0;
   for (size_t i = 0; i < n * n; i++) s += Q[i] * Q[i];
@@ -262,7 +261,7 @@ static double frob_solve(size_t n, const double *P, double *Q) {
  * process-wide handler). Returns 0 on success. */
 static int chol_quiet(double *A, size_t n) {
   lapack_int info =
-      LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
+      lvm_blas()->dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
   if (info != 0) return 1;
   for (size_t i = 0; i < n; i++) {
     if (!(A[i * n + i] > 0.0) || isinf(A[i * n + i])) return 1;

@@ -1,25 +1,84 @@
-/* Dense linear algebra through CBLAS / LAPACKE (see lvm/linalg.h).
- * Every call uses CblasRowMajor / LAPACK_ROW_MAJOR with the leading
- * dimension equal to the number of columns. */
+/* Dense linear algebra through CBLAS / LAPACKE (see lvm/linalg.h), loaded
+ * on first use (blas.h).  Every call uses CblasRowMajor / LAPACK_ROW_MAJOR
+ * with the leading dimension equal to the number of columns. */
 #include "lvm/linalg.h"
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "blas.h"
+
+#include <dlfcn.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-/* OpenBLAS's own entry points, weak so that another CBLAS links too: the
- * pthread build starts its thread pool when the library loads, and the idle
- * threads spin (sched_yield) for about 2^28 cycles before they sleep. */
-extern void openblas_set_num_threads(int) __attribute__((weak));
-extern int blas_thread_shutdown_(void) __attribute__((weak));
+/* The libraries' names as the dynamic loader knows them (Debian's
+ * libopenblas0 and liblapacke); the build may say otherwise. */
+#ifndef LVM_OPENBLAS_SONAME
+#define LVM_OPENBLAS_SONAME "libopenblas.so.0"
+#endif
+#ifndef LVM_LAPACKE_SONAME
+#define LVM_LAPACKE_SONAME "liblapacke.so.3"
+#endif
 
-void lvm_linalg_single_thread(void) {
+static lvm_blas_fns blas_fns;
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+static void *open_lib(const char *name) {
+  void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *why = dlerror();
+    fprintf(stderr, "error: cannot load %s, which dense linear algebra needs: %s\n", name,
+            why ? why : "unknown reason");
+    exit(1);
+  }
+  return h;
+}
+
+static void *sym(void *h, const char *lib, const char *name) {
+  void *p = dlsym(h, name);
+  if (!p) {
+    fprintf(stderr, "error: %s has no '%s', which dense linear algebra needs\n", lib, name);
+    exit(1);
+  }
+  return p;
+}
+
+/* OpenBLAS's pthread build starts its thread pool when the library loads,
+ * and the idle threads spin (sched_yield) for about 2^28 cycles before they
+ * sleep: one BLAS thread, the pool stopped, unless OPENBLAS_NUM_THREADS is
+ * set (chains run on threads and the matrices here are small). */
+static void single_thread(void *h) {
   const char *e = getenv("OPENBLAS_NUM_THREADS");
   if (e && *e) return;
-  if (openblas_set_num_threads) openblas_set_num_threads(1);
-  if (blas_thread_shutdown_) blas_thread_shutdown_();
+  void (*set)(int) = (void (*)(int))dlsym(h, "openblas_set_num_threads");
+  int (*stop)(void) = (int (*)(void))dlsym(h, "blas_thread_shutdown_");
+  if (set) set(1);
+  if (stop) stop();
+}
+
+static void load_blas(void) {
+  void *b = open_lib(LVM_OPENBLAS_SONAME), *l = open_lib(LVM_LAPACKE_SONAME);
+  single_thread(b);
+  /* POSIX: a data pointer from dlsym converts to a function pointer */
+#define B(f) blas_fns.f = (__typeof__(blas_fns.f))sym(b, LVM_OPENBLAS_SONAME, "cblas_" #f)
+  B(dtrsv);
+  B(dtrmv);
+  B(dtrsm);
+  B(dtrmm);
+  B(dgemv);
+  B(dgemm);
+  B(dsyrk);
+  B(dger);
+  B(ddot);
+#undef B
+  blas_fns.dpotrf = (__typeof__(blas_fns.dpotrf))sym(l, LVM_LAPACKE_SONAME, "LAPACKE_dpotrf");
+  blas_fns.dpotri = (__typeof__(blas_fns.dpotri))sym(l, LVM_LAPACKE_SONAME, "LAPACKE_dpotri");
+}
+
+const lvm_blas_fns *lvm_blas(void) {
+  pthread_once(&blas_once, load_blas);
+  return &blas_fns;
 }
 
 static CBLAS_TRANSPOSE cbt(lvm_transpose t) {
@@ -35,7 +94,7 @@ lvm_status lvm_linalg_cholesky(double *A, size_t n) {
   if (n > INT_MAX) LVM_ERROR("matrix dimension exceeds INT_MAX", LVM_EINVAL);
   if (n == 0) return LVM_OK;
   lapack_int info =
-      LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
+      lvm_blas()->dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n);
   if (info > 0) LVM_ERROR("matrix is not positive definite", LVM_ENOTPD);
   /* LAPACKE checks its input for NaN and reports it as argument 4 (a) */
   if (info == -4) LVM_ERROR("matrix contains NaN", LVM_ENOTPD);
@@ -59,14 +118,14 @@ double lvm_linalg_cholesky_logdet(const double *L, size_t n) {
 void lvm_linalg_trsv_lower(lvm_transpose t, const double *L, size_t n,
                            double *b) {
   if (n == 0) return;
-  cblas_dtrsv(CblasRowMajor, CblasLower, cbt(t), CblasNonUnit, (int)n, L,
+  lvm_blas()->dtrsv(CblasRowMajor, CblasLower, cbt(t), CblasNonUnit, (int)n, L,
               (int)n, b, 1);
 }
 
 void lvm_linalg_trmv_lower(lvm_transpose t, const double *L, size_t n,
                            double *x) {
   if (n == 0) return;
-  cblas_dtrmv(CblasRowMajor, CblasLower, cbt(t), CblasNonUnit, (int)n, L,
+  lvm_blas()->dtrmv(CblasRowMajor, CblasLower, cbt(t), CblasNonUnit, (int)n, L,
               (int)n, x, 1);
 }
 
@@ -78,9 +137,9 @@ void lvm_linalg_cholesky_solve(const double *L, size_t n, double *b) {
 void lvm_linalg_cholesky_solve_mat(const double *L, size_t n, double *B,
                                    size_t nrhs) {
   if (n == 0 || nrhs == 0) return;
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+  lvm_blas()->dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
               (int)n, (int)nrhs, 1.0, L, (int)n, B, (int)nrhs);
-  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
+  lvm_blas()->dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
               (int)n, (int)nrhs, 1.0, L, (int)n, B, (int)nrhs);
 }
 
@@ -93,7 +152,7 @@ lvm_status lvm_linalg_cholesky_invert(double *L, size_t n) {
   if (n > INT_MAX) LVM_ERROR("matrix dimension exceeds INT_MAX", LVM_EINVAL);
   if (n == 0) return LVM_OK;
   lapack_int info =
-      LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, L, (lapack_int)n);
+      lvm_blas()->dpotri(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, L, (lapack_int)n);
   if (info > 0) LVM_ERROR("singular Cholesky factor", LVM_ENOTPD);
   if (info == -4) LVM_ERROR("Cholesky factor contains NaN", LVM_ENOTPD);
   if (info < 0) LVM_ERROR("dpotri: invalid argument", LVM_EINTERNAL);
@@ -115,7 +174,7 @@ void lvm_linalg_gemv(lvm_transpose tA, size_t m, size_t n, double alpha,
     for (size_t i = 0; i < len; i++) y[i] = beta == 0.0 ? 0.0 : beta * y[i];
     return;
   }
-  cblas_dgemv(CblasRowMajor, cbt(tA), (int)m, (int)n, alpha, A, (int)n, x, 1,
+  lvm_blas()->dgemv(CblasRowMajor, cbt(tA), (int)m, (int)n, alpha, A, (int)n, x, 1,
               beta, y, 1);
 }
 
@@ -129,7 +188,7 @@ void lvm_linalg_gemm(lvm_transpose tA, lvm_transpose tB, size_t m, size_t n,
   }
   int lda = (int)(tA == LVM_TRANS ? m : k);
   int ldb = (int)(tB == LVM_TRANS ? k : n);
-  cblas_dgemm(CblasRowMajor, cbt(tA), cbt(tB), (int)m, (int)n, (int)k, alpha,
+  lvm_blas()->dgemm(CblasRowMajor, cbt(tA), cbt(tB), (int)m, (int)n, (int)k, alpha,
               A, lda, B, ldb, beta, C, (int)n);
 }
 
@@ -141,17 +200,17 @@ void lvm_linalg_syrk(lvm_transpose tA, size_t n, size_t k, double alpha,
     return;
   }
   int lda = (int)(tA == LVM_TRANS ? n : k);
-  cblas_dsyrk(CblasRowMajor, CblasLower, cbt(tA), (int)n, (int)k, alpha, A,
+  lvm_blas()->dsyrk(CblasRowMajor, CblasLower, cbt(tA), (int)n, (int)k, alpha, A,
               lda, beta, C, (int)n);
   lvm_linalg_symmetrize_lower(C, n);
 }
 
 void lvm_linalg_outer_acc(size_t n, double alpha, const double *x, double *A) {
   if (n == 0) return;
-  cblas_dger(CblasRowMajor, (int)n, (int)n, alpha, x, 1, x, 1, A, (int)n);
+  lvm_blas()->dger(CblasRowMajor, (int)n, (int)n, alpha, x, 1, x, 1, A, (int)n);
 }
 
 double lvm_linalg_dot(size_t n, const double *x, const double *y) {
   if (n == 0) return 0.0;
-  return cblas_ddot((int)n, x, 1, y, 1);
+  return lvm_blas()->ddot((int)n, x, 1, y, 1);
 }

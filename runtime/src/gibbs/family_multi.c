@@ -3,7 +3,7 @@
 #include "lvm/family.h"
 
 #include <float.h>
-#include <lapacke.h>
+#include "../core/blas.h"
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -403,7 +403,7 @@ static lvm_status neg2sym_chol(size_t D, const double *M, double *L,
       L[i * D + j] = v;
     }
   lapack_int info =
-      LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)D, L, (lapack_int)D);
+      lvm_blas()->dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)D, L, (lapack_int)D);
   if (info != 0) LVM_ERROR(why_pd, LVM_EDOM);
   for (size_t i = 0; i < D; i++)
     if (!(L[i * D + i] > 0.0) || isinf(L[i * D + i]))

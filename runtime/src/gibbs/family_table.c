@@ -3,7 +3,7 @@
  * statistics T(x) of a value, and the log density from eta. */
 #include "lvm/family.h"
 
-#include <lapacke.h>
+#include "../core/blas.h"
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -93,7 +93,7 @@ static int st_wishart(size_t D, const double *X, double *T) {
       if (!isfinite(X[i * D + j]) || X[i * D + j] != X[j * D + i]) return 1;
   /* log det X from a Cholesky factorisation done in T, then T <- X */
   memcpy(T, X, D * D * sizeof *T);
-  if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)D, T, (lapack_int)D))
+  if (lvm_blas()->dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)D, T, (lapack_int)D))
     return 1;
   double ld = 0.0;
   for (size_t i = 0; i < D; i++) {

@@ -502,7 +502,6 @@ int lvm_model_run(const lvm_model *m, int argc, char **argv, FILE *out, FILE *er
   }
 
   lvm_signals_install();
-  lvm_linalg_single_thread();
   lvm_mem_setup();
 
   /* Data: the file, then --set, then the model's own checks (setup). */
