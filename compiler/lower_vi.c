@@ -866,6 +866,34 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
   lw_emit(l, s);
 }
 
+/* The loop over discrete factor dv's free elements, or, in vi_seed when dv
+ * has a row list (rows_f), over the listed rows while the list is set
+ * (nrows > 0: the seeding's sample, runtime/src/vi/vi.c), so that each of
+ * the seeding's evaluations visits its few thousand rows, not every
+ * element of the variable to find them free.  Returns the element's local. */
+static int seed_elements(Vi *vi, const ViVar *dv, PtrVec **body) {
+  Lower *l = vi->l;
+  if (dv->rows_f < 0) return lw_free_elements(l, dv->v->span, dv->k, body);
+  int c = lw_new_local(l, "nr", IR_I64), ri = lw_new_local(l, "ri", IR_I64), e = lw_new_local(l, "e", IR_I64);
+  set_local(vi, c, ir_to_i(l->A, ir_load(l->A, dv->nrows_f, ci(vi, 0), IR_F64)));
+  IrExpr *listed = bin(vi, IR_LT, ci(vi, 0), loc(vi, c, IR_I64));
+  IrStmt *f = ir_stmt(l->A, IS_FOR, dv->v->span);
+  f->local = ri;
+  f->lo = ci(vi, 0);
+  f->hi = bin(vi, IR_SUB, ir_select(l->A, listed, loc(vi, c, IR_I64), lw_var_len(l, dv->k)), ci(vi, 1));
+  lw_emit(l, f);
+  PtrVec *saved = l->out;
+  l->out = &f->body;
+  IrExpr *row = bin(vi, IR_SUB, ir_to_i(l->A, ir_load(l->A, dv->rows_f, loc(vi, ri, IR_I64), IR_F64)), ci(vi, 1));
+  set_local(vi, e, ir_select(l->A, listed, row, loc(vi, ri, IR_I64)));
+  IrStmt *cond = ir_stmt(l->A, IS_IF, dv->v->span);
+  cond->cond = ir_free(l->A, dv->k, loc(vi, e, IR_I64));
+  lw_emit(l, cond);
+  l->out = saved;
+  *body = &cond->body;
+  return e;
+}
+
 /* eta_only (vi_seed): the natural parameters go straight into the factor's
  * eta, and its statistics are left as they are.  When no term couples two
  * elements of the variable (a mixture's z[n]; not a chain's z[t-1], z[t]),
@@ -879,7 +907,7 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool e
   bool direct = eta_only || rows;
   int w = direct ? -1 : lw_scratch(l, "w", dv->K);
   PtrVec *cbody;
-  int e = lw_free_elements(l, dv->v->span, dv->k, &cbody);
+  int e = eta_only ? seed_elements(vi, dv, &cbody) : lw_free_elements(l, dv->v->span, dv->k, &cbody);
   PtrVec *saved = l->out;
   l->out = cbody;
   int kv = lw_new_local(l, "kv", IR_I64);
@@ -1130,13 +1158,13 @@ static bool plan_factors(Vi *vi) {
     f->eta = add_hidden(l, "eta", vv->k, last, matrix, &vv->eta_f);
     f->stats = add_hidden(l, "stats", vv->k, last, matrix, &vv->st_f);
     vv->rows_f = vv->nrows_f = -1;
-    if (vv->discrete && vd->ndim == 1) { /* the seeding's row list (open_group_plates) */
+    if (vv->discrete && vd->ndim == 1) { /* the seeding's row list (open_group_plates, seed_elements) */
       int one = lw_add_size(l, "1", -1, 0, 1);
       add_hidden_dims(l, arena_printf(l->A, "__vi_rows_%s", vd->name), vd->dim, 1,
-                      arena_printf(l->A, "CAVI: the rows of %s vi_refresh visits (1-based, ascending)", vd->name),
+                      arena_printf(l->A, "CAVI: the rows of %s vi_refresh and vi_seed visit (1-based, ascending)", vd->name),
                       &vv->rows_f);
       add_hidden_dims(l, arena_printf(l->A, "__vi_nrows_%s", vd->name), &one, 1,
-                      arena_printf(l->A, "CAVI: how many rows of %s vi_refresh visits (0: all)", vd->name),
+                      arena_printf(l->A, "CAVI: how many rows of %s vi_refresh and vi_seed visit (0: all)", vd->name),
                       &vv->nrows_f);
     }
     f->size = vv->discrete && vd->domain != LD_CAT ? last

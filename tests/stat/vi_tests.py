@@ -387,10 +387,11 @@ def separated8(n, name):
 
 
 # The seeding's evaluations recompute the accumulated statistics over the
-# rows that weigh something only (the row list, docs/inference.md): the
-# same output, to the byte, as over every row (LVM_VI_NO_ROW_LIST), on a
-# mixture with some z given by the data (those rows are in the list too)
-# and with none given.
+# rows that weigh something only, and vi_seed visits the sampled rows only
+# (the row list, docs/inference.md): the same output, to the byte, as over
+# every row (LVM_VI_NO_ROW_LIST), on a mixture with some z given by the
+# data (those rows are in the list too) and with none given; N = 6000 is
+# above the seeding's 4096-row sample.
 def row_list_same():
     rng = random.Random(11)
     xs, zs = [], []

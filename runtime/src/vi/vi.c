@@ -116,6 +116,10 @@ typedef struct placed {
   int all;
   double *list, *nlist;
   size_t *obs, nobs;
+  /* the seeding's sample when it has one and a row list (spread_on_sample):
+   * its rows, 1-based and ascending, the list vi_seed visits */
+  double *sample;
+  size_t nsample;
 } placed;
 
 /* vi_refresh over the rows that weigh something only, when the factor has
@@ -192,7 +196,14 @@ static lvm_status spread_sweep(lvm_vars *st, const lvm_vi_model *vi, const facto
                                lvm_rng *r, double *best, double *gain, placed *pl) {
   put_seeds(st, fi, free_el, nf, j, cand, nc, pl);
   int s = refresh_listed(st, vi, pl, r);
-  if (!s) s = vi->seed ? vi->seed(st, r) : vi->sweep(st, r);
+  if (!s && vi->seed && pl->sample) { /* the sampled rows alone (the others are not free) */
+    memcpy(pl->list, pl->sample, pl->nsample * sizeof *pl->list);
+    *pl->nlist = (double)pl->nsample;
+    s = vi->seed(st, r);
+    *pl->nlist = 0;
+  } else if (!s) {
+    s = vi->seed ? vi->seed(st, r) : vi->sweep(st, r);
+  }
   if (s) return (lvm_status)s; /* the kernel's message is in the state */
   const double *eta = lvm_vars_f(st, fi->f->eta);
   for (size_t q = 0; q < nc; q++) gain[q] = 0;
@@ -340,6 +351,16 @@ static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const f
   unsigned char *mask = calloc(fi->count, 1), *missing = st->missing[k], latent = st->latent[k];
   if (!mask) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
   for (size_t j = 0; j < m; j++) mask[free_el[j]] = 1;
+  if (pl->list && vi->seed) { /* the sample as vi_seed's row list: ascending, as the mask gives it */
+    pl->sample = malloc(m * sizeof *pl->sample);
+    if (!pl->sample) {
+      free(mask);
+      LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+    }
+    pl->nsample = 0;
+    for (size_t c = 0; c < fi->count; c++)
+      if (mask[c]) pl->sample[pl->nsample++] = 1.0 + (double)c;
+  }
   double *T = lvm_vars_f(st, fi->f->stats); /* every free row weighs nothing */
   lvm_vars_stats_changed(st, k);
   for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
@@ -351,6 +372,9 @@ static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const f
   st->missing[k] = missing;
   st->latent[k] = latent;
   free(mask);
+  free(pl->sample);
+  pl->sample = NULL;
+  pl->nsample = 0;
   return s;
 }
 
@@ -394,7 +418,7 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     if (s) return s;
     if (!ok) continue;
     size_t *free_el = malloc(nf * sizeof *free_el);
-    placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1, NULL, NULL, NULL, 0};
+    placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1, NULL, NULL, NULL, 0, NULL, 0};
     /* the row list pays when few rows are given by the data */
     size_t nobs = fi.count - nf;
     if (nobs <= fi.count / 8 && !getenv("LVM_VI_NO_ROW_LIST")) { /* the variable turns it off, for tests */
