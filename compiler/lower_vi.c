@@ -630,6 +630,24 @@ static IrExpr *group_index(Vi *vi, const SGroup *g, const int *kv, int slot) {
   return ix;
 }
 
+/* Open a loop over discrete factor dv's row list while it is set (its
+ * nrows > 0), else over rows 1..all; l->out becomes its body.  Returns the
+ * 1-based row as an expression. */
+static IrExpr *open_listed_rows(Vi *vi, const ViVar *dv, IrExpr *all, Span sp) {
+  Lower *l = vi->l;
+  int c = lw_new_local(l, "nr", IR_I64), ri = lw_new_local(l, "ri", IR_I64);
+  set_local(vi, c, ir_to_i(l->A, ir_load(l->A, dv->nrows_f, ci(vi, 0), IR_F64)));
+  IrExpr *listed = bin(vi, IR_LT, ci(vi, 0), loc(vi, c, IR_I64));
+  IrStmt *f = ir_stmt(l->A, IS_FOR, sp);
+  f->local = ri;
+  f->lo = ci(vi, 1);
+  f->hi = ir_select(l->A, listed, loc(vi, c, IR_I64), all);
+  lw_emit(l, f);
+  l->out = &f->body;
+  IrExpr *row = ir_to_i(l->A, ir_load(l->A, dv->rows_f, bin(vi, IR_SUB, loc(vi, ri, IR_I64), ci(vi, 1)), IR_F64));
+  return ir_select(l->A, listed, row, loc(vi, ri, IR_I64));
+}
+
 /* The plates of group g's term.  listed (vi_refresh): when the group's
  * one discrete reference is z[n] for a plate n = 1:size of a
  * one-dimensional z, that plate runs over the row list the runtime may set
@@ -659,17 +677,7 @@ static int open_group_plates(Vi *vi, const SGroup *g, bool listed, PtrVec **save
       continue;
     }
     int n = lw_new_local(l, loop->var, IR_I64);
-    int c = lw_new_local(l, "nr", IR_I64), ri = lw_new_local(l, "ri", IR_I64);
-    set_local(vi, c, ir_to_i(l->A, ir_load(l->A, dv->nrows_f, ci(vi, 0), IR_F64)));
-    IrExpr *listed_now = bin(vi, IR_LT, ci(vi, 0), loc(vi, c, IR_I64));
-    IrStmt *f = ir_stmt(l->A, IS_FOR, st->span);
-    f->local = ri;
-    f->lo = ci(vi, 1);
-    f->hi = ir_select(l->A, listed_now, loc(vi, c, IR_I64), lw_lower_int(l, loop->c));
-    lw_emit(l, f);
-    l->out = &f->body;
-    IrExpr *row = ir_to_i(l->A, ir_load(l->A, dv->rows_f, bin(vi, IR_SUB, loc(vi, ri, IR_I64), ci(vi, 1)), IR_F64));
-    set_local(vi, n, ir_select(l->A, listed_now, row, loc(vi, ri, IR_I64)));
+    set_local(vi, n, open_listed_rows(vi, dv, lw_lower_int(l, loop->c), st->span));
     lw_bind(l, loop->var, n);
     lw_plate_filter(l, st, loop);
   }
@@ -874,18 +882,9 @@ static void factor_update(Vi *vi, const ViVar *vv, IrExpr *index, int eta, IrExp
 static int seed_elements(Vi *vi, const ViVar *dv, PtrVec **body) {
   Lower *l = vi->l;
   if (dv->rows_f < 0) return lw_free_elements(l, dv->v->span, dv->k, body);
-  int c = lw_new_local(l, "nr", IR_I64), ri = lw_new_local(l, "ri", IR_I64), e = lw_new_local(l, "e", IR_I64);
-  set_local(vi, c, ir_to_i(l->A, ir_load(l->A, dv->nrows_f, ci(vi, 0), IR_F64)));
-  IrExpr *listed = bin(vi, IR_LT, ci(vi, 0), loc(vi, c, IR_I64));
-  IrStmt *f = ir_stmt(l->A, IS_FOR, dv->v->span);
-  f->local = ri;
-  f->lo = ci(vi, 0);
-  f->hi = bin(vi, IR_SUB, ir_select(l->A, listed, loc(vi, c, IR_I64), lw_var_len(l, dv->k)), ci(vi, 1));
-  lw_emit(l, f);
+  int e = lw_new_local(l, "e", IR_I64);
   PtrVec *saved = l->out;
-  l->out = &f->body;
-  IrExpr *row = bin(vi, IR_SUB, ir_to_i(l->A, ir_load(l->A, dv->rows_f, loc(vi, ri, IR_I64), IR_F64)), ci(vi, 1));
-  set_local(vi, e, ir_select(l->A, listed, row, loc(vi, ri, IR_I64)));
+  set_local(vi, e, bin(vi, IR_SUB, open_listed_rows(vi, dv, lw_var_len(l, dv->k), dv->v->span), ci(vi, 1)));
   IrStmt *cond = ir_stmt(l->A, IS_IF, dv->v->span);
   cond->cond = ir_free(l->A, dv->k, loc(vi, e, IR_I64));
   lw_emit(l, cond);

@@ -8,8 +8,8 @@
  * them.  The first call that needs one dlopens the libraries (once, under
  * pthread_once, so chains on threads may race to it), keeps OpenBLAS to
  * one thread (its idle pool stopped) unless OPENBLAS_NUM_THREADS is set,
- * and fills the table.  A library that cannot be loaded ends the process with a message
- * naming it (an installation problem, not bad input). */
+ * and fills the table.  A library that cannot be loaded ends the process
+ * with a message naming it (an installation problem, not bad input). */
 #ifndef LVM_CORE_BLAS_H
 #define LVM_CORE_BLAS_H
 
