@@ -89,14 +89,17 @@ lvm_status lvm_vi_set_point(lvm_vars *st, const lvm_vi_model *vi) {
     double *eta = lvm_vars_f(st, fi.f->eta), *T = lvm_vars_f(st, fi.f->stats);
     lvm_vars_stats_changed(st, fi.f->var);
     memset(eta, 0, fi.width * fi.count * sizeof *eta);
+    if (!fi.fam) { /* one-hot at the value */
+      memset(T, 0, fi.width * fi.count * sizeof *T);
+      const int64_t *v = lvm_vars_i(st, fi.f->var);
+      for (size_t c = 0; c < fi.count; c++) {
+        size_t k = value_index(fi.d->domain, v[c]);
+        if (k < fi.K) T[c * fi.width + k] = 1.0;
+      }
+      continue;
+    }
     for (size_t c = 0; c < fi.count; c++) {
       double *t = T + c * fi.width;
-      if (!fi.fam) {
-        int64_t v = lvm_vars_i(st, fi.f->var)[c];
-        size_t k = value_index(fi.d->domain, v);
-        for (size_t j = 0; j < fi.K; j++) t[j] = j == k ? 1.0 : 0.0;
-        continue;
-      }
       const double *x = lvm_vars_f(st, fi.f->var) + first_elem(&fi, c);
       s = fi.fam->stats(fi.K, x, t);
       if (s) LVM_ERROR("CAVI: a starting value is outside its variable's support", s);
@@ -115,7 +118,8 @@ typedef struct placed {
   size_t *rows, n;
   int all;
   double *list, *nlist;
-  size_t *obs, nobs;
+  const size_t *obs;
+  size_t nobs;
   /* the seeding's sample when it has one and a row list (spread_on_sample):
    * its rows, 1-based and ascending, the list vi_seed visits */
   double *sample;
@@ -157,6 +161,16 @@ static double *hidden_of(const lvm_vars *st, const char *prefix, int k) {
   return NULL;
 }
 
+/* Zero the rows of T (width doubles each) at rows[0 .. n), distinct, in
+ * any order: one memset when they are all count rows. */
+static void clear_rows(double *T, size_t width, const size_t *rows, size_t n, size_t count) {
+  if (n == count) {
+    memset(T, 0, count * width * sizeof *T);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) memset(T + rows[i] * width, 0, width * sizeof *T);
+}
+
 /* Factor fi's free rows all zero, except the seeds: free_el[j] one-hot at
  * value j, for j < n, and the candidates cand[q] (positions in free_el) at
  * values n + q, for q < nc.  Only the rows pl says the last call set are
@@ -165,8 +179,7 @@ static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el
                       const size_t *cand, size_t nc, placed *pl) {
   double *T = lvm_vars_f(st, fi->f->stats);
   lvm_vars_stats_changed(st, fi->f->var);
-  if (pl->all)
-    for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
+  if (pl->all) clear_rows(T, fi->width, free_el, nf, fi->count);
   else
     for (size_t i = 0; i < pl->n; i++) memset(T + pl->rows[i] * fi->width, 0, fi->width * sizeof *T);
   pl->all = 0;
@@ -363,7 +376,7 @@ static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const f
   }
   double *T = lvm_vars_f(st, fi->f->stats); /* every free row weighs nothing */
   lvm_vars_stats_changed(st, k);
-  for (size_t i = 0; i < nf; i++) memset(T + free_el[i] * fi->width, 0, fi->width * sizeof *T);
+  clear_rows(T, fi->width, free_el, nf, fi->count);
   pl->all = 0;
   pl->n = 0;
   st->missing[k] = mask;
@@ -378,14 +391,64 @@ static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const f
   return s;
 }
 
-/* Factor f: discrete with at least as many free elements as values?  Its
- * info and the number of free elements. */
-static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_info *fi, size_t *nf, int *ok) {
-  lvm_status s = info(st, f, fi);
+/* What every restart's start finds out about a discrete factor and is the
+ * same for all of them, as the data do not change: its free elements
+ * (ascending) and its rows the data give, found once per command instead
+ * of by passes over the variable at every restart; and the seeding's
+ * working copy of the free elements, kept from one restart to the next
+ * (a fresh buffer of N sizes is a fresh mapping the kernel zeroes). */
+typedef struct start_rows {
+  int known;            /* found */
+  size_t nf, nobs;      /* free elements, given rows */
+  size_t *free_el, *obs; /* free_el[0 .. nf), obs[0 .. nobs), ascending */
+  size_t *work;         /* nf: the seeding's copy of free_el, which it permutes */
+} start_rows;
+
+typedef struct start_cache {
+  int n;
+  start_rows *f; /* per factor */
+} start_cache;
+
+static void start_cache_free(start_cache *c) {
+  for (int i = 0; c->f && i < c->n; i++) {
+    free(c->f[i].free_el);
+    free(c->f[i].obs);
+    free(c->f[i].work);
+  }
+  free(c->f);
+  c->f = NULL;
+  c->n = 0;
+}
+
+/* Discrete factor fi's rows into c->f[i] (once). */
+static lvm_status start_rows_of(start_cache *c, int i, const lvm_vars *st, const factor_info *fi) {
+  start_rows *sr = &c->f[i];
+  if (sr->known) return LVM_OK;
+  size_t nf = 0;
+  for (size_t e = 0; e < fi->count; e++) nf += lvm_vars_free_elem(st, fi->f->var, e) != 0;
+  sr->free_el = malloc((nf ? nf : 1) * sizeof *sr->free_el);
+  sr->work = malloc((nf ? nf : 1) * sizeof *sr->work);
+  sr->obs = malloc((fi->count - nf ? fi->count - nf : 1) * sizeof *sr->obs);
+  if (!sr->free_el || !sr->work || !sr->obs) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+  for (size_t e = 0; e < fi->count; e++) {
+    if (lvm_vars_free_elem(st, fi->f->var, e)) sr->free_el[sr->nf++] = e;
+    else sr->obs[sr->nobs++] = e;
+  }
+  sr->known = 1;
+  return LVM_OK;
+}
+
+/* Factor i: discrete with at least as many free elements as values?  Its
+ * info and the number of free elements (from the cache, found at the
+ * first call). */
+static lvm_status seedable(start_cache *c, int i, const lvm_vars *st, const lvm_vi_model *vi, factor_info *fi,
+                           size_t *nf, int *ok) {
+  lvm_status s = info(st, &vi->factors[i], fi);
   *ok = 0;
   *nf = 0;
   if (s || fi->fam) return s;
-  for (size_t c = 0; c < fi->count; c++) *nf += lvm_vars_free_elem(st, fi->f->var, c) != 0;
+  if ((s = start_rows_of(c, i, st, fi))) return s;
+  *nf = c->f[i].nf;
   *ok = *nf >= fi->K;
   return LVM_OK;
 }
@@ -403,40 +466,34 @@ static lvm_status seedable(const lvm_vars *st, const lvm_vi_factor *f, factor_in
  * sweep then recomputes every discrete factor, and the run's
  * ELBO-monotone sweeps start after it.  Without such a factor the start is
  * the prior draw with the discrete factors updated once (vi->local). */
-static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
+static lvm_status seed_discrete(start_cache *sc, lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r, int *seeded) {
   *seeded = 0;
   factor_info fi;
   size_t nf;
   int ok, nq = 0;
   for (int i = 0; i < vi->n_factors; i++) {
-    lvm_status s = seedable(st, &vi->factors[i], &fi, &nf, &ok);
+    lvm_status s = seedable(sc, i, st, vi, &fi, &nf, &ok);
     if (s) return s;
     nq += ok;
   }
   for (int i = 0; i < vi->n_factors; i++) {
-    lvm_status s = seedable(st, &vi->factors[i], &fi, &nf, &ok);
+    lvm_status s = seedable(sc, i, st, vi, &fi, &nf, &ok);
     if (s) return s;
     if (!ok) continue;
-    size_t *free_el = malloc(nf * sizeof *free_el);
+    const start_rows *sr = &sc->f[i];
+    size_t *free_el = sr->work; /* the free elements, which the seeding permutes */
+    memcpy(free_el, sr->free_el, nf * sizeof *free_el);
     placed pl = {malloc(fi.K * sizeof(size_t)), 0, 1, NULL, NULL, NULL, 0, NULL, 0};
+    if (!pl.rows) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
     /* the row list pays when few rows are given by the data */
-    size_t nobs = fi.count - nf;
-    if (nobs <= fi.count / 8 && !getenv("LVM_VI_NO_ROW_LIST")) { /* the variable turns it off, for tests */
+    if (sr->nobs <= fi.count / 8 && !getenv("LVM_VI_NO_ROW_LIST")) { /* the variable turns it off, for tests */
       pl.list = hidden_of(st, "__vi_rows_", fi.f->var);
       pl.nlist = hidden_of(st, "__vi_nrows_", fi.f->var);
       if (!pl.nlist) pl.list = NULL;
     }
-    if (pl.list) pl.obs = malloc((nobs ? nobs : 1) * sizeof *pl.obs);
-    if (!free_el || !pl.rows || (pl.list && !pl.obs)) {
-      free(free_el);
-      free(pl.rows);
-      free(pl.obs);
-      LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
-    }
-    nf = 0;
-    for (size_t c = 0; c < fi.count; c++) {
-      if (lvm_vars_free_elem(st, fi.f->var, c)) free_el[nf++] = c;
-      else if (pl.obs) pl.obs[pl.nobs++] = c;
+    if (pl.list) { /* read only */
+      pl.obs = sr->obs;
+      pl.nobs = sr->nobs;
     }
     if (nq == 1) {
       s = spread_on_sample(st, vi, &fi, free_el, nf, r, &pl);
@@ -451,9 +508,7 @@ static lvm_status seed_discrete(lvm_vars *st, const lvm_vi_model *vi, lvm_rng *r
     /* one seeded factor: only its seeds and given rows weigh, so the
      * refresh that ends the seeding visits them alone (same bits) */
     if (!s && nq == 1) s = (lvm_status)refresh_listed(st, vi, &pl, r);
-    free(free_el);
     free(pl.rows);
-    free(pl.obs);
     if (s) return s;
     *seeded = 1;
   }
@@ -858,7 +913,7 @@ static double now(void) {
  * categorical draws for a mixture's z) are skipped, and hold their first
  * value instead (a valid value for any draw from the prior that reads
  * them). */
-static int init_state(const lvm_model *m, const lvm_vi_model *vi, lvm_vars *st, lvm_rng *r) {
+static int init_state(start_cache *sc, const lvm_model *m, const lvm_vi_model *vi, lvm_vars *st, lvm_rng *r) {
   unsigned char **missing = calloc((size_t)vi->n_factors + 1, sizeof *missing);
   unsigned char *latent = calloc((size_t)vi->n_factors + 1, 1);
   int *held = calloc((size_t)vi->n_factors + 1, sizeof *held);
@@ -873,14 +928,13 @@ static int init_state(const lvm_model *m, const lvm_vi_model *vi, lvm_vars *st, 
     factor_info fi;
     size_t nf;
     int ok;
-    s = seedable(st, &vi->factors[i], &fi, &nf, &ok);
+    s = seedable(sc, i, st, vi, &fi, &nf, &ok);
     if (s || !ok) continue;
     int k = fi.f->var;
     lvm_domain dom = fi.d->domain;
     int64_t first = dom == LVM_DOMAIN_CAT ? 1 : dom == LVM_DOMAIN_SPIN ? -1 : 0;
     int64_t *v = lvm_vars_i(st, k);
-    for (size_t c = 0; c < fi.count; c++)
-      if (lvm_vars_free_elem(st, k, c)) v[c] = first;
+    for (size_t j = 0; j < nf; j++) v[sc->f[i].free_el[j]] = first;
     held[i] = 1;
     missing[i] = st->missing[k];
     latent[i] = st->latent[k];
@@ -903,16 +957,16 @@ static int init_state(const lvm_model *m, const lvm_vi_model *vi, lvm_vars *st, 
 /* One restart: init from the prior, the seeded first sweep, then sweeps
  * until the ELBO's relative change is below tol.  Returns 0, or 1 after
  * printing the error. */
-static int run_one(const lvm_model *m, const lvm_cli *cli, const char *who, lvm_vars *st, int r,
-                   FILE *trace, run_result *res, FILE *err) {
+static int run_one(start_cache *sc, const lvm_model *m, const lvm_cli *cli, const char *who, lvm_vars *st,
+                   int r, FILE *trace, run_result *res, FILE *err) {
   const lvm_vi_model *vi = m->vi;
   lvm_rng rng;
   lvm_rng_seed(&rng, cli->seed, (uint64_t)r);
   double t0 = now(); /* the restart's time: its start (seeding) and sweeps */
-  int s = init_state(m, vi, st, &rng);
+  int s = init_state(sc, m, vi, st, &rng);
   if (s == 0) s = lvm_vi_set_point(st, vi);
   int seeded = 0; /* a seeding ends with the statistics refreshed */
-  if (s == 0) s = seed_discrete(st, vi, &rng, &seeded);
+  if (s == 0) s = seed_discrete(sc, st, vi, &rng, &seeded);
   if (s == 0 && !seeded && vi->refresh) s = vi->refresh(st, &rng);
   if (s == 0) s = seeded ? vi->sweep(st, &rng) : vi->local(st, &rng);
   if (s != 0) {
@@ -1009,8 +1063,9 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
   lvm_vars *st = NULL, *best = NULL;
   double *snap = NULL; /* the best restart's written factors (snapshot) */
   run_result *res = calloc((size_t)cli->restarts, sizeof *res);
+  start_cache sc = {vi->n_factors, calloc((size_t)vi->n_factors + 1, sizeof(start_rows))};
   lvm_jsonout *w = NULL;
-  if (!out || !res) {
+  if (!out || !res || !sc.f) {
     fprintf(err, "%s: error: out of memory\n", who);
     goto done;
   }
@@ -1051,7 +1106,7 @@ int lvm_vi_command(const lvm_model *m, const lvm_cli *cli, const char *who, void
         goto done;
       }
     }
-    if (run_one(m, cli, who, st, r, trace, &res[r], err)) goto done;
+    if (run_one(&sc, m, cli, who, st, r, trace, &res[r], err)) goto done;
     last_r = r;
     if (best_r < 0 || res[r].elbo > res[best_r].elbo) {
       best_r = r;
@@ -1161,6 +1216,7 @@ done:
   }
   free(snap);
   free(res);
+  start_cache_free(&sc);
   free(trace_tmp);
   free(default_out);
   return rc;
