@@ -56,6 +56,9 @@ typedef struct Vi {
    * normal update, the state's value with index pkv for a discrete one) */
   const ViVar *pv;
   int pe, px, pkv;
+  /* while a discrete factor's update is lowered: per group (vi->groups),
+   * the scratch local of its coefficient table (coef_tables), or -1 */
+  int *tab;
 } Vi;
 
 static void vi_fail(Vi *vi, const char *why) {
@@ -808,6 +811,39 @@ static unsigned others(const Mono *m, unsigned keep) {
   return ~keep & (m->nf >= 32 ? ~0u : (1u << m->nf) - 1u);
 }
 
+static int group_number(const Vi *vi, const SGroup *g) {
+  for (int i = 0; i < vi->groups.n; i++)
+    if (vi->groups.v[i] == g) return i;
+  return -1;
+}
+
+/* The product of m's factors outside cmask (its D factors: data,
+ * constants, discrete values), or NULL when there are none. */
+static IrExpr *d_product(Vi *vi, const Mono *m, unsigned cmask) {
+  IrExpr *d = NULL;
+  for (int f = 0; f < m->nf; f++)
+    if (!(cmask >> f & 1u)) {
+      IrExpr *x = lw_lower_atom(vi->l, m->f[f].atom, m->f[f].power);
+      d = d ? bin(vi, IR_MUL, d, x) : x;
+    }
+  return d;
+}
+
+/* Is group g's discrete reference indexed by plates of its term alone
+ * (z[n], z[n, j]), so that an element's update visits it at its plates? */
+static bool tabled_ref(const SGroup *g) {
+  const Node *r = g->dref[0]->ref, *st = g->t->stmt;
+  if (!r || r->kind != N_INDEX || r->list.n == 0) return false;
+  for (int i = 0; i < r->list.n; i++) {
+    const Node *ix = r->list.v[i];
+    bool plate = false;
+    for (int j = 0; j < st->loops.n && !plate; j++)
+      plate = ix->kind == N_NAME && ((const Node *)st->loops.v[j])->var == ix->name;
+    if (!plate) return false;
+  }
+  return true;
+}
+
 /* acc += E_q[m] (a TouchFn, and the body of vi_expect) */
 static void acc_expect(Lower *l, const Mono *m, void *vctx) {
   AccCtx *c = vctx;
@@ -817,10 +853,79 @@ static void acc_expect(Lower *l, const Mono *m, void *vctx) {
     vi->pe = c->e;
     vi->px = c->x;
   }
+  const SUse *u = vi->tab && !c->user ? find_use(vi, m) : NULL;
+  int tab = u ? vi->tab[group_number(vi, u->g)] : -1;
+  if (tab >= 0) { /* from the coefficient table: its slot's entry times the D product, once a slot */
+    if (u->g->slot_mono.v[u->slot] != m) return;
+    for (int i = 0; i < u->g->nkeep; i++)
+      if (lw_bound(l, u->g->keep[i].var) < 0) {
+        vi_fail(vi, "internal: a kept loop of a CAVI coefficient table is not bound");
+        return;
+      }
+    Sum sum;
+    open_sum(vi, m, &sum);
+    IrExpr *x = ir_scratch(l->A, tab, group_index(vi, u->g, &vi->pkv, u->slot));
+    IrExpr *d = d_product(vi, m, u->cmask);
+    set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, d ? bin(vi, IR_MUL, x, d) : x)));
+    close_sum(vi, &sum);
+    return;
+  }
   Sum sum;
   open_sum(vi, m, &sum);
   set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, mono_expect(vi, m, 0))));
   close_sum(vi, &sum);
+}
+
+/* Coefficient tables of discrete factor dv's update (before its element
+ * loop, in l->out).  A group of accumulated statistics whose one discrete
+ * reference is an element of dv indexed by its term's plates (a mixture's
+ * z[n] in x[n, d] ~ NormalPrec(mu[z[n], d], tau[z[n], d])) is, per
+ * element, sum over its slots and kept loops of
+ *   E[C](kept, value) * D(element, kept),
+ * the E[C] factors being the same for every element.  So
+ *   T[slot, kept, value] = sum over the slot's monomials of c E[prod C]
+ * is computed once per update (slots x kept x values entries, the layout
+ * of the group's statistics), and the element loop adds T times the slot's
+ * D product (acc_expect): for the mixture three products a value and
+ * dimension (1, x, x^2) instead of four monomials' expectations.  It
+ * changes the order of the additions, so the bits; every backend the same.
+ * Sets vi->tab (NULL when no group qualifies). */
+static void coef_tables(Vi *vi, const ViVar *dv, const PtrVec *terms) {
+  Lower *l = vi->l;
+  vi->tab = NULL;
+  int *tab = arena_alloc(l->A, sizeof(int) * (size_t)(vi->groups.n + 1)), any = 0;
+  for (int gi = 0; gi < vi->groups.n; gi++) {
+    const SGroup *g = vi->groups.v[gi];
+    tab[gi] = -1;
+    if (g->nd != 1 || g->dvar[0] != dv || !tabled_ref(g)) continue;
+    bool in = false;
+    for (int t = 0; t < terms->n && !in; t++) in = terms->v[t] == g->t && lw_term_counts(g->t, dv->v);
+    if (!in || l->novr >= LW_MAX_OVERRIDES) continue;
+    Span sp = g->t->stmt->span;
+    l->span = sp;
+    IrExpr *len = ci(vi, g->slot_key.n);
+    for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
+    len = bin(vi, IR_MUL, len, dv->K);
+    tab[gi] = lw_scratch(l, "ct", len);
+    any = 1;
+    lw_zero_array(l, tab[gi], -1, len, sp);
+    for (int i = 0; i < vi->uses.n; i++) {
+      const SUse *u = vi->uses.v[i];
+      if (u->g != g) continue;
+      PtrVec *saved;
+      int nb = lw_open_binders(l, g->keep, g->nkeep, &saved);
+      int novr = l->novr;
+      int kv = value_loop(vi, dv, g->dref[0]->key);
+      IrStmt *acc = ir_stmt(l->A, IS_ACC, sp);
+      acc->local = tab[gi];
+      acc->index = group_index(vi, g, &kv, u->slot);
+      acc->value = mono_expect(vi, u->m, others(u->m, u->cmask));
+      lw_emit(l, acc);
+      l->novr = novr;
+      lw_close_scope(l, nb, saved);
+    }
+  }
+  if (any) vi->tab = tab;
 }
 
 /* Scatter: eta[slot of the element] += E_q[coefficient] */
@@ -905,6 +1010,8 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool e
   bool rows = !eta_only && lw_elements_independent(l, dv->v, terms);
   bool direct = eta_only || rows;
   int w = direct ? -1 : lw_scratch(l, "w", dv->K);
+  coef_tables(vi, dv, terms);
+  l->span = dv->v->span;
   PtrVec *cbody;
   int e = eta_only ? seed_elements(vi, dv, &cbody) : lw_free_elements(l, dv->v->span, dv->k, &cbody);
   PtrVec *saved = l->out;
@@ -928,6 +1035,7 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool e
   vi->pkv = kv;
   lw_for_touching(l, dv->v, dv->k, e, terms, acc_expect, &ctx);
   vi->pv = NULL;
+  vi->tab = NULL;
   IrStmt *st = ir_stmt(l->A, IS_STORE, dv->v->span);
   if (direct) {
     st->local = -1;
