@@ -687,6 +687,18 @@ static int open_group_plates(Vi *vi, const SGroup *g, bool listed, PtrVec **save
   return st->loops.n;
 }
 
+/* The product of m's factors outside cmask (its D factors: data,
+ * constants, discrete values), or NULL when there are none. */
+static IrExpr *d_product(Vi *vi, const Mono *m, unsigned cmask) {
+  IrExpr *d = NULL;
+  for (int f = 0; f < m->nf; f++)
+    if (!(cmask >> f & 1u)) {
+      IrExpr *x = lw_lower_atom(vi->l, m->f[f].atom, m->f[f].power);
+      d = d ? bin(vi, IR_MUL, d, x) : x;
+    }
+  return d;
+}
+
 /* Emit the accumulation of group g: zero it, then one pass over its
  * term's plates (listed: open_group_plates). */
 static void emit_group(Vi *vi, const SGroup *g, bool listed) {
@@ -716,13 +728,7 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
     for (int q = j; q < g->slot_key.n; q++) {
       const Mono *mq = g->slot_mono.v[q];
       if (q != j && (m->nb || mq->nb)) continue;
-      unsigned cmask = (unsigned)(uintptr_t)g->slot_cmask.v[q];
-      IrExpr *d = NULL;
-      for (int f = 0; f < mq->nf; f++)
-        if (!(cmask >> f & 1u)) {
-          IrExpr *x = lw_lower_atom(l, mq->f[f].atom, mq->f[f].power);
-          d = d ? bin(vi, IR_MUL, d, x) : x;
-        }
+      IrExpr *d = d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q]);
       IrStmt *acc = ir_stmt(l->A, IS_ACC, sp);
       acc->local = -1;
       acc->field = g->field;
@@ -817,18 +823,6 @@ static int group_number(const Vi *vi, const SGroup *g) {
   return -1;
 }
 
-/* The product of m's factors outside cmask (its D factors: data,
- * constants, discrete values), or NULL when there are none. */
-static IrExpr *d_product(Vi *vi, const Mono *m, unsigned cmask) {
-  IrExpr *d = NULL;
-  for (int f = 0; f < m->nf; f++)
-    if (!(cmask >> f & 1u)) {
-      IrExpr *x = lw_lower_atom(vi->l, m->f[f].atom, m->f[f].power);
-      d = d ? bin(vi, IR_MUL, d, x) : x;
-    }
-  return d;
-}
-
 /* Is group g's discrete reference indexed by plates of its term alone
  * (z[n], z[n, j]), so that an element's update visits it at its plates? */
 static bool tabled_ref(const SGroup *g) {
@@ -844,6 +838,20 @@ static bool tabled_ref(const SGroup *g) {
   return true;
 }
 
+/* From coefficient table `tab` (coef_tables): use u's entry at the bound
+ * kept loops and value pkv, times m's D product. */
+static IrExpr *table_term(Vi *vi, const SUse *u, int tab, const Mono *m) {
+  Lower *l = vi->l;
+  for (int i = 0; i < u->g->nkeep; i++)
+    if (lw_bound(l, u->g->keep[i].var) < 0) {
+      vi_fail(vi, "internal: a kept loop of a CAVI coefficient table is not bound");
+      return cf(vi, 0);
+    }
+  IrExpr *x = ir_scratch(l->A, tab, group_index(vi, u->g, &vi->pkv, u->slot));
+  IrExpr *d = d_product(vi, m, u->cmask);
+  return d ? bin(vi, IR_MUL, x, d) : x;
+}
+
 /* acc += E_q[m] (a TouchFn, and the body of vi_expect) */
 static void acc_expect(Lower *l, const Mono *m, void *vctx) {
   AccCtx *c = vctx;
@@ -855,24 +863,11 @@ static void acc_expect(Lower *l, const Mono *m, void *vctx) {
   }
   const SUse *u = vi->tab && !c->user ? find_use(vi, m) : NULL;
   int tab = u ? vi->tab[group_number(vi, u->g)] : -1;
-  if (tab >= 0) { /* from the coefficient table: its slot's entry times the D product, once a slot */
-    if (u->g->slot_mono.v[u->slot] != m) return;
-    for (int i = 0; i < u->g->nkeep; i++)
-      if (lw_bound(l, u->g->keep[i].var) < 0) {
-        vi_fail(vi, "internal: a kept loop of a CAVI coefficient table is not bound");
-        return;
-      }
-    Sum sum;
-    open_sum(vi, m, &sum);
-    IrExpr *x = ir_scratch(l->A, tab, group_index(vi, u->g, &vi->pkv, u->slot));
-    IrExpr *d = d_product(vi, m, u->cmask);
-    set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, d ? bin(vi, IR_MUL, x, d) : x)));
-    close_sum(vi, &sum);
-    return;
-  }
+  if (tab >= 0 && u->g->slot_mono.v[u->slot] != m) return; /* the slot's first monomial adds the slot's entry */
   Sum sum;
   open_sum(vi, m, &sum);
-  set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, mono_expect(vi, m, 0))));
+  IrExpr *x = tab >= 0 ? table_term(vi, u, tab, m) : mono_expect(vi, m, 0);
+  set_local(vi, c->acc, bin(vi, IR_ADD, loc(vi, c->acc, IR_F64), weighted(vi, &sum, x)));
   close_sum(vi, &sum);
 }
 
@@ -899,7 +894,8 @@ static void coef_tables(Vi *vi, const ViVar *dv, const PtrVec *terms) {
     tab[gi] = -1;
     if (g->nd != 1 || g->dvar[0] != dv || !tabled_ref(g)) continue;
     bool in = false;
-    for (int t = 0; t < terms->n && !in; t++) in = terms->v[t] == g->t && lw_term_counts(g->t, dv->v);
+    for (int t = 0; t < terms->n && !in; t++) in = terms->v[t] == g->t;
+    in = in && lw_term_counts(g->t, dv->v);
     if (!in || l->novr >= LW_MAX_OVERRIDES) continue;
     Span sp = g->t->stmt->span;
     l->span = sp;

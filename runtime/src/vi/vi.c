@@ -180,8 +180,7 @@ static void put_seeds(lvm_vars *st, const factor_info *fi, const size_t *free_el
   double *T = lvm_vars_f(st, fi->f->stats);
   lvm_vars_stats_changed(st, fi->f->var);
   if (pl->all) clear_rows(T, fi->width, free_el, nf, fi->count);
-  else
-    for (size_t i = 0; i < pl->n; i++) memset(T + pl->rows[i] * fi->width, 0, fi->width * sizeof *T);
+  else clear_rows(T, fi->width, pl->rows, pl->n, fi->count);
   pl->all = 0;
   pl->n = 0;
   for (size_t j = 0; j < n; j++) {
@@ -398,7 +397,6 @@ static lvm_status spread_on_sample(lvm_vars *st, const lvm_vi_model *vi, const f
  * working copy of the free elements, kept from one restart to the next
  * (a fresh buffer of N sizes is a fresh mapping the kernel zeroes). */
 typedef struct start_rows {
-  int known;            /* found */
   size_t nf, nobs;      /* free elements, given rows */
   size_t *free_el, *obs; /* free_el[0 .. nf), obs[0 .. nobs), ascending */
   size_t *work;         /* nf: the seeding's copy of free_el, which it permutes */
@@ -423,18 +421,21 @@ static void start_cache_free(start_cache *c) {
 /* Discrete factor fi's rows into c->f[i] (once). */
 static lvm_status start_rows_of(start_cache *c, int i, const lvm_vars *st, const factor_info *fi) {
   start_rows *sr = &c->f[i];
-  if (sr->known) return LVM_OK;
+  if (sr->free_el) return LVM_OK; /* found */
   size_t nf = 0;
   for (size_t e = 0; e < fi->count; e++) nf += lvm_vars_free_elem(st, fi->f->var, e) != 0;
-  sr->free_el = malloc((nf ? nf : 1) * sizeof *sr->free_el);
+  size_t *free_el = malloc((nf ? nf : 1) * sizeof *free_el);
   sr->work = malloc((nf ? nf : 1) * sizeof *sr->work);
   sr->obs = malloc((fi->count - nf ? fi->count - nf : 1) * sizeof *sr->obs);
-  if (!sr->free_el || !sr->work || !sr->obs) LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+  if (!free_el || !sr->work || !sr->obs) {
+    free(free_el);
+    LVM_ERROR("CAVI: out of memory", LVM_ENOMEM);
+  }
   for (size_t e = 0; e < fi->count; e++) {
-    if (lvm_vars_free_elem(st, fi->f->var, e)) sr->free_el[sr->nf++] = e;
+    if (lvm_vars_free_elem(st, fi->f->var, e)) free_el[sr->nf++] = e;
     else sr->obs[sr->nobs++] = e;
   }
-  sr->known = 1;
+  sr->free_el = free_el; /* set last: the rows are found */
   return LVM_OK;
 }
 
