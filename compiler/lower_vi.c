@@ -699,18 +699,10 @@ static IrExpr *d_product(Vi *vi, const Mono *m, unsigned cmask) {
   return d;
 }
 
-/* Emit the accumulation of group g: zero it, then one pass over its
- * term's plates (listed: open_group_plates). */
-static void emit_group(Vi *vi, const SGroup *g, bool listed) {
+/* The accumulation of group g at one instance of its term's plates (all
+ * bound): per slot, S[slot, kept, values] += w * (D product). */
+static void group_body(Vi *vi, const SGroup *g, Span sp) {
   Lower *l = vi->l;
-  Span sp = g->t->stmt->span;
-  l->span = sp;
-  IrExpr *len = ci(vi, g->slot_key.n);
-  for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
-  for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
-  lw_zero_array(l, -1, g->field, len, sp);
-  PtrVec *saved;
-  int nb = open_group_plates(vi, g, listed, &saved);
   /* the slots without binders of their own share one sum over the values
    * (their discrete references are the group's) */
   bool shared_done = false;
@@ -740,6 +732,157 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
     close_sum(vi, &sum);
     lw_close_scope(l, nb2, s2);
   }
+}
+
+/* Does e mention the name `name`? */
+static bool mentions(const Node *e, const char *name) {
+  if (!e) return false;
+  if (e->kind == N_NAME && e->name == name) return true;
+  if (mentions(e->b, name) || mentions(e->c, name) || mentions(e->d, name)) return true;
+  for (int i = 0; i < e->list.n; i++)
+    if (mentions(e->list.v[i], name)) return true;
+  return false;
+}
+
+enum { JAM = 4 };
+
+/* The plate of group g's term that the sweep's accumulation may run JAM
+ * rows at a time (group_jammed), or -1: g has one discrete reference and
+ * no slot has binders of its own, the plate is the only one of the term
+ * that is not kept, it has no filter, and no other plate's bounds or
+ * filter mention it.  Then every address of S (a slot, the kept plates, a
+ * value) is added to once per row of the plate, in row order, both ways. */
+static int jam_plate(const Vi *vi, const SGroup *g) {
+  const Node *st = g->t->stmt;
+  if (vi->pv || g->nd != 1) return -1;
+  for (int j = 0; j < g->slot_key.n; j++)
+    if (((const Mono *)g->slot_mono.v[j])->nb) return -1;
+  int pl = -1;
+  for (int i = 0; i < st->loops.n; i++) {
+    const Node *loop = st->loops.v[i];
+    bool kept = false;
+    for (int k = 0; k < g->nkeep && !kept; k++) kept = g->keep[k].var == loop->var;
+    if (kept) continue;
+    if (pl >= 0) return -1;
+    pl = i;
+  }
+  if (pl < 0 || ((const Node *)st->loops.v[pl])->d) return -1;
+  const char *n = ((const Node *)st->loops.v[pl])->var;
+  for (int i = 0; i < st->loops.n; i++) {
+    const Node *loop = st->loops.v[i];
+    if (i != pl && (mentions(loop->b, n) || mentions(loop->c, n) || mentions(loop->d, n))) return -1;
+  }
+  return pl;
+}
+
+/* Group g's accumulation with plate pl (jam_plate) unrolled and jammed:
+ * its rows JAM at a time, the plates inside it opened once for the JAM
+ * rows, and per value and slot the JAM rows' additions one after another
+ * (so that the backend keeps S's element in a register across them), then
+ * the remaining rows one at a time.  The additions to each element of S
+ * are those of the plain loop in the same order: the same bits. */
+static void group_jammed(Vi *vi, const SGroup *g, int pl, Span sp) {
+  Lower *l = vi->l;
+  const Node *st = g->t->stmt, *J = st->loops.v[pl];
+  PtrVec *outer = l->out;
+  for (int i = 0; i < pl; i++) lw_open_plate(l, st, st->loops.v[i]);
+  int lo = lw_new_local(l, "lo", IR_I64), hi = lw_new_local(l, "hi", IR_I64), nq = lw_new_local(l, "nq", IR_I64);
+  set_local(vi, lo, lw_lower_int(l, J->b));
+  set_local(vi, hi, lw_lower_int(l, J->c));
+  /* rows / JAM (when hi < lo, lo + JAM nq > hi: neither loop runs) */
+  set_local(vi, nq, bin(vi, IR_IDIV, bin(vi, IR_ADD, bin(vi, IR_SUB, loc(vi, hi, IR_I64), loc(vi, lo, IR_I64)), ci(vi, 1)),
+                        ci(vi, JAM)));
+  PtrVec *around = l->out;
+  int qv = lw_new_local(l, "jq", IR_I64);
+  IrStmt *f = ir_stmt(l->A, IS_FOR, sp);
+  f->local = qv;
+  f->lo = ci(vi, 0);
+  f->hi = bin(vi, IR_SUB, loc(vi, nq, IR_I64), ci(vi, 1));
+  lw_emit(l, f);
+  l->out = &f->body;
+  int row[JAM];
+  for (int u = 0; u < JAM; u++) {
+    row[u] = lw_new_local(l, J->var, IR_I64);
+    set_local(vi, row[u], bin(vi, IR_ADD, loc(vi, lo, IR_I64),
+                              bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, qv, IR_I64), ci(vi, JAM)), ci(vi, u))));
+  }
+  lw_bind(l, J->var, row[0]);
+  for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
+  int inner = st->loops.n - pl - 1;
+  /* the discrete element of each row, then the sum over its values with
+   * row 0's weight (open_sum_as) and the other rows' */
+  const ViVar *dv = g->dvar[0];
+  int ef[JAM];
+  for (int u = 1; u < JAM; u++) {
+    lw_bind(l, J->var, row[u]);
+    ef[u] = lw_new_local(l, "ef", IR_I64);
+    set_local(vi, ef[u], lw_ref_flat(l, g->dref[0], dv->k));
+    lw_unbind(l, 1);
+  }
+  const Mono *m0 = g->slot_mono.v[0];
+  Sum sum[JAM];
+  open_sum_as(vi, m0, &sum[0], true);
+  if (sum[0].nkv != 1) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
+  else
+    for (int u = 1; u < JAM; u++) {
+      sum[u] = sum[0];
+      sum[u].weight = lw_new_local(l, "w", IR_F64);
+      set_local(vi, sum[u].weight,
+                ir_load(l->A, dv->st_f, bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, ef[u], IR_I64), dv->K),
+                                            loc(vi, sum[0].kv[0], IR_I64)), IR_F64));
+    }
+  for (int q = 0; q < g->slot_key.n && sum[0].nkv == 1; q++) {
+    const Mono *mq = g->slot_mono.v[q];
+    IrExpr *ix = group_index(vi, g, sum[0].kv, q);
+    for (int u = 0; u < JAM; u++) {
+      lw_bind(l, J->var, row[u]);
+      IrExpr *d = d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q]);
+      IrStmt *acc = ir_stmt(l->A, IS_ACC, sp);
+      acc->local = -1;
+      acc->field = g->field;
+      acc->index = ix;
+      acc->value = weighted(vi, &sum[u], d);
+      lw_emit(l, acc);
+      lw_unbind(l, 1);
+    }
+  }
+  close_sum(vi, &sum[0]);
+  lw_unbind(l, inner + 1);
+  l->out = around;
+  /* the remaining rows */
+  int rn = lw_new_local(l, J->var, IR_I64);
+  IrStmt *r = ir_stmt(l->A, IS_FOR, sp);
+  r->local = rn;
+  r->lo = bin(vi, IR_ADD, loc(vi, lo, IR_I64), bin(vi, IR_MUL, loc(vi, nq, IR_I64), ci(vi, JAM)));
+  r->hi = loc(vi, hi, IR_I64);
+  lw_emit(l, r);
+  l->out = &r->body;
+  lw_bind(l, J->var, rn);
+  for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
+  group_body(vi, g, sp);
+  lw_unbind(l, inner + 1 + pl);
+  l->out = outer;
+}
+
+/* Emit the accumulation of group g: zero it, then one pass over its
+ * term's plates (listed: open_group_plates; the sweep's: group_jammed
+ * where jam_plate allows). */
+static void emit_group(Vi *vi, const SGroup *g, bool listed) {
+  Lower *l = vi->l;
+  Span sp = g->t->stmt->span;
+  l->span = sp;
+  IrExpr *len = ci(vi, g->slot_key.n);
+  for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
+  for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
+  lw_zero_array(l, -1, g->field, len, sp);
+  int pl = listed ? -1 : jam_plate(vi, g);
+  if (pl >= 0) {
+    group_jammed(vi, g, pl, sp);
+    return;
+  }
+  PtrVec *saved;
+  int nb = open_group_plates(vi, g, listed, &saved);
+  group_body(vi, g, sp);
   lw_close_scope(l, nb, saved);
 }
 
