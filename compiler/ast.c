@@ -333,3 +333,14 @@ void ast_dump(FILE *out, const Program *p, bool include_stdlib) {
     dump_node(out, n, 0);
   }
 }
+
+bool ast_mentions_name(const Node *e, const char *name) {
+  if (!e) return false;
+  if (e->kind == N_NAME) return e->name == name;
+  if (ast_mentions_name(e->a, name) || ast_mentions_name(e->b, name) || ast_mentions_name(e->c, name) ||
+      ast_mentions_name(e->d, name))
+    return true;
+  for (int i = 0; i < e->list.n; i++)
+    if (ast_mentions_name(e->list.v[i], name)) return true;
+  return false;
+}

@@ -96,5 +96,7 @@ void ast_dump(FILE *out, const Program *p, bool include_stdlib);
 void ast_dump_expr(FILE *out, const Node *e);
 /* Print an expression back as model source (for messages and explain). */
 void ast_unparse(StrBuf *b, const Node *e);
+/* Does e (any of its subexpressions) mention the name `name` (interned)? */
+bool ast_mentions_name(const Node *e, const char *name);
 
 #endif

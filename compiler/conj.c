@@ -426,23 +426,12 @@ static void comprehension_vars(const Node *e, PtrVec *out, Arena *a) {
   for (int i = 0; i < e->list.n; i++) comprehension_vars(e->list.v[i], out, a);
 }
 
-static bool mentions_name(const Node *e, const char *name) {
-  if (!e) return false;
-  if (e->kind == N_NAME) return e->name == name;
-  if (mentions_name(e->a, name) || mentions_name(e->b, name) || mentions_name(e->c, name) ||
-      mentions_name(e->d, name))
-    return true;
-  for (int i = 0; i < e->list.n; i++)
-    if (mentions_name(e->list.v[i], name)) return true;
-  return false;
-}
-
 Node *instantiate_term(Arena *a, const Node *stmt, const Dist *d) {
   PtrVec all = {0}, cvars = {0};
   comprehension_vars(d->decl->a, &all, a);
   for (int i = 0; i < all.n; i++) {
-    bool clash = mentions_name(stmt->a, all.v[i]);
-    for (int k = 0; k < stmt->list.n && !clash; k++) clash = mentions_name(stmt->list.v[k], all.v[i]);
+    bool clash = ast_mentions_name(stmt->a, all.v[i]);
+    for (int k = 0; k < stmt->list.n && !clash; k++) clash = ast_mentions_name(stmt->list.v[k], all.v[i]);
     if (clash) vec_push(a, &cvars, all.v[i]);
   }
   int n = d->params.n + d->sizes.n + cvars.n;

@@ -143,6 +143,16 @@ static IrExpr *stat_load(Vi *vi, const ViVar *vv, IrExpr *flat, StatKind st) {
                  IR_F64);
 }
 
+/* for (local = lo; local <= hi; local++): statements go inside */
+static void open_for(Vi *vi, int local, IrExpr *lo, IrExpr *hi, Span sp) {
+  IrStmt *f = ir_stmt(vi->l->A, IS_FOR, sp);
+  f->local = local;
+  f->lo = lo;
+  f->hi = hi;
+  lw_emit(vi->l, f);
+  vi->l->out = &f->body;
+}
+
 /* E[x^power] of element `flat`; in point mode, x^power at the point. */
 static IrExpr *moment(Vi *vi, const ViVar *vv, IrExpr *flat, int power) {
   StatKind st = power == 1 ? ST_X : power == 2 ? ST_X2 : power == -1 ? ST_INV : ST_COUNT;
@@ -256,12 +266,7 @@ static IrExpr *value_of(Vi *vi, const ViVar *dv, IrExpr *kv) {
 static int value_loop(Vi *vi, const ViVar *dv, const char *key) {
   Lower *l = vi->l;
   int kv = lw_new_local(l, "kv", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, l->span);
-  f->local = kv;
-  f->lo = ci(vi, 0);
-  f->hi = bin(vi, IR_SUB, dv->K, ci(vi, 1));
-  lw_emit(l, f);
-  l->out = &f->body;
+  open_for(vi, kv, ci(vi, 0), bin(vi, IR_SUB, dv->K, ci(vi, 1)), l->span);
   l->ovr_key[l->novr] = key;
   l->ovr_val[l->novr] = value_of(vi, dv, loc(vi, kv, IR_I64));
   l->novr++;
@@ -641,12 +646,7 @@ static IrExpr *open_listed_rows(Vi *vi, const ViVar *dv, IrExpr *all, Span sp) {
   int c = lw_new_local(l, "nr", IR_I64), ri = lw_new_local(l, "ri", IR_I64);
   set_local(vi, c, ir_to_i(l->A, ir_load(l->A, dv->nrows_f, ci(vi, 0), IR_F64)));
   IrExpr *listed = bin(vi, IR_LT, ci(vi, 0), loc(vi, c, IR_I64));
-  IrStmt *f = ir_stmt(l->A, IS_FOR, sp);
-  f->local = ri;
-  f->lo = ci(vi, 1);
-  f->hi = ir_select(l->A, listed, loc(vi, c, IR_I64), all);
-  lw_emit(l, f);
-  l->out = &f->body;
+  open_for(vi, ri, ci(vi, 1), ir_select(l->A, listed, loc(vi, c, IR_I64), all), sp);
   IrExpr *row = ir_to_i(l->A, ir_load(l->A, dv->rows_f, bin(vi, IR_SUB, loc(vi, ri, IR_I64), ci(vi, 1)), IR_F64));
   return ir_select(l->A, listed, row, loc(vi, ri, IR_I64));
 }
@@ -699,6 +699,16 @@ static IrExpr *d_product(Vi *vi, const Mono *m, unsigned cmask) {
   return d;
 }
 
+/* S[index] += value, S group g's statistics */
+static void add_stat(Vi *vi, const SGroup *g, IrExpr *index, IrExpr *value, Span sp) {
+  IrStmt *acc = ir_stmt(vi->l->A, IS_ACC, sp);
+  acc->local = -1;
+  acc->field = g->field;
+  acc->index = index;
+  acc->value = value;
+  lw_emit(vi->l, acc);
+}
+
 /* The accumulation of group g at one instance of its term's plates (all
  * bound): per slot, S[slot, kept, values] += w * (D product). */
 static void group_body(Vi *vi, const SGroup *g, Span sp) {
@@ -721,27 +731,12 @@ static void group_body(Vi *vi, const SGroup *g, Span sp) {
       const Mono *mq = g->slot_mono.v[q];
       if (q != j && (m->nb || mq->nb)) continue;
       IrExpr *d = d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q]);
-      IrStmt *acc = ir_stmt(l->A, IS_ACC, sp);
-      acc->local = -1;
-      acc->field = g->field;
-      acc->index = group_index(vi, g, sum.kv, q);
-      acc->value = d || sum.weight >= 0 ? weighted(vi, &sum, d) : cf(vi, 1);
-      lw_emit(l, acc);
+      add_stat(vi, g, group_index(vi, g, sum.kv, q), d || sum.weight >= 0 ? weighted(vi, &sum, d) : cf(vi, 1), sp);
     }
     if (m->nb == 0) shared_done = true;
     close_sum(vi, &sum);
     lw_close_scope(l, nb2, s2);
   }
-}
-
-/* Does e mention the name `name`? */
-static bool mentions(const Node *e, const char *name) {
-  if (!e) return false;
-  if (e->kind == N_NAME && e->name == name) return true;
-  if (mentions(e->b, name) || mentions(e->c, name) || mentions(e->d, name)) return true;
-  for (int i = 0; i < e->list.n; i++)
-    if (mentions(e->list.v[i], name)) return true;
-  return false;
 }
 
 enum { JAM = 4 };
@@ -770,7 +765,7 @@ static int jam_plate(const Vi *vi, const SGroup *g) {
   const char *n = ((const Node *)st->loops.v[pl])->var;
   for (int i = 0; i < st->loops.n; i++) {
     const Node *loop = st->loops.v[i];
-    if (i != pl && (mentions(loop->b, n) || mentions(loop->c, n) || mentions(loop->d, n))) return -1;
+    if (i != pl && (ast_mentions_name(loop->b, n) || ast_mentions_name(loop->c, n) || ast_mentions_name(loop->d, n))) return -1;
   }
   return pl;
 }
@@ -794,12 +789,7 @@ static void group_jammed(Vi *vi, const SGroup *g, int pl, Span sp) {
                         ci(vi, JAM)));
   PtrVec *around = l->out;
   int qv = lw_new_local(l, "jq", IR_I64);
-  IrStmt *f = ir_stmt(l->A, IS_FOR, sp);
-  f->local = qv;
-  f->lo = ci(vi, 0);
-  f->hi = bin(vi, IR_SUB, loc(vi, nq, IR_I64), ci(vi, 1));
-  lw_emit(l, f);
-  l->out = &f->body;
+  open_for(vi, qv, ci(vi, 0), bin(vi, IR_SUB, loc(vi, nq, IR_I64), ci(vi, 1)), sp);
   int row[JAM];
   for (int u = 0; u < JAM; u++) {
     row[u] = lw_new_local(l, J->var, IR_I64);
@@ -822,27 +812,21 @@ static void group_jammed(Vi *vi, const SGroup *g, int pl, Span sp) {
   const Mono *m0 = g->slot_mono.v[0];
   Sum sum[JAM];
   open_sum_as(vi, m0, &sum[0], true);
-  if (sum[0].nkv != 1) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
-  else
-    for (int u = 1; u < JAM; u++) {
-      sum[u] = sum[0];
-      sum[u].weight = lw_new_local(l, "w", IR_F64);
-      set_local(vi, sum[u].weight,
-                ir_load(l->A, dv->st_f, bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, ef[u], IR_I64), dv->K),
-                                            loc(vi, sum[0].kv[0], IR_I64)), IR_F64));
-    }
-  for (int q = 0; q < g->slot_key.n && sum[0].nkv == 1; q++) {
+  bool ok = sum[0].nkv == 1;
+  if (!ok) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
+  for (int u = 1; ok && u < JAM; u++) {
+    sum[u] = sum[0];
+    sum[u].weight = lw_new_local(l, "w", IR_F64);
+    set_local(vi, sum[u].weight,
+              ir_load(l->A, dv->st_f, bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, ef[u], IR_I64), dv->K),
+                                          loc(vi, sum[0].kv[0], IR_I64)), IR_F64));
+  }
+  for (int q = 0; ok && q < g->slot_key.n; q++) {
     const Mono *mq = g->slot_mono.v[q];
     IrExpr *ix = group_index(vi, g, sum[0].kv, q);
     for (int u = 0; u < JAM; u++) {
       lw_bind(l, J->var, row[u]);
-      IrExpr *d = d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q]);
-      IrStmt *acc = ir_stmt(l->A, IS_ACC, sp);
-      acc->local = -1;
-      acc->field = g->field;
-      acc->index = ix;
-      acc->value = weighted(vi, &sum[u], d);
-      lw_emit(l, acc);
+      add_stat(vi, g, ix, weighted(vi, &sum[u], d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q])), sp);
       lw_unbind(l, 1);
     }
   }
@@ -851,12 +835,8 @@ static void group_jammed(Vi *vi, const SGroup *g, int pl, Span sp) {
   l->out = around;
   /* the remaining rows */
   int rn = lw_new_local(l, J->var, IR_I64);
-  IrStmt *r = ir_stmt(l->A, IS_FOR, sp);
-  r->local = rn;
-  r->lo = bin(vi, IR_ADD, loc(vi, lo, IR_I64), bin(vi, IR_MUL, loc(vi, nq, IR_I64), ci(vi, JAM)));
-  r->hi = loc(vi, hi, IR_I64);
-  lw_emit(l, r);
-  l->out = &r->body;
+  open_for(vi, rn, bin(vi, IR_ADD, loc(vi, lo, IR_I64), bin(vi, IR_MUL, loc(vi, nq, IR_I64), ci(vi, JAM))),
+           loc(vi, hi, IR_I64), sp);
   lw_bind(l, J->var, rn);
   for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
   group_body(vi, g, sp);
