@@ -13,7 +13,6 @@
 #include "lvm/linalg.h"
 #include "lvm/special.h"
 
-#include "../core/lanes.h"
 
 #define LOG_2PI 1.83787706640934548356
 #define LN2 0.69314718055994530942
@@ -200,7 +199,7 @@ chunk_entropy(size_t K, size_t r0, size_t r, const unsigned char *free_rows, con
  * log-weight, or all -inf) exactly when the sum of its shifted exps is not
  * >= 1 (it is NaN; a proper row's maximum contributes exp(0) = 1); then
  * this returns 0 without finishing, and the general loop redoes the chunk
- * and reports it.  For K = 1 and K > 16 (lane_chunk does the rest). */
+ * and reports it.  For K = 1 and K > LANE_KMAX (the lane kernel does the rest). */
 static inline __attribute__((always_inline)) int
 fixed_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
             double *H) {
@@ -230,101 +229,70 @@ fixed_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, doubl
   return 1;
 }
 
-/* fixed_chunk's rows eight at a time, one row to a lane: the chunk's
- * log-weights transposed into te (te[k P + q] for row r0 + q; P the row
- * count rounded up to 8, the padding rows 0), then each row's maximum,
- * shift, exps, sum, normalisation and entropy terms in fixed_chunk's
- * order, in its own lane (the same bits, as lvm_exp_n's and lvm_log_n's
- * lanes are independent), the probabilities (tp) transposed back into ET.
- * The scalar rows' chains of dependent operations (K maxima, K sums, K
- * entropy terms a row) become eight rows' at once.  Returns 0, with ET
- * untouched, when some row is improper (as fixed_chunk: the general loop
- * redoes the chunk and reports it).  te and tp hold K P doubles. */
-static inline __attribute__((always_inline)) int
-lane_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm, double *H,
-           double *te, double *tp) {
-  size_t n = r1 - r0, P = (n + 7) & ~(size_t)7;
-  if (n == 0) return 1;
-  for (size_t q = 0; q < n; q++) {
-    const double *e = eta + (r0 + q) * K;
-#pragma GCC unroll 16
-    for (size_t k = 0; k < K; k++) te[k * P + q] = e[k];
-  }
-  for (size_t k = 0; k < K; k++)
-    for (size_t q = n; q < P; q++) te[k * P + q] = 0.0;
-  size_t q0 = 0;
-  do { /* at least once (n >= 1), which GCC's uninitialised-use check sees */
-    const size_t q = q0;
-    v8d m = load8(te + q);
-#pragma GCC unroll 16
-    for (size_t k = 1; k < K; k++) {
-      v8d e = load8(te + k * P + q);
-      m = lanes_select((v8l)(e > m), e, m);
-    }
-#pragma GCC unroll 16
-    for (size_t k = 0; k < K; k++) put8(tp + k * P + q, load8(te + k * P + q) - m);
-    put8(mx + q, m);
-    q0 += 8;
-  } while (q0 < P);
-  lvm_exp_n(K * P, tp, tp);
-  v8l bad = {0};
-  for (size_t q = 0; q < P; q += 8) {
-    v8d t = splat(0.0);
-#pragma GCC unroll 16
-    for (size_t k = 0; k < K; k++) t += load8(tp + k * P + q);
-    bad |= ~(v8l)(t >= splat(1.0));
-    v8d inv = splat(1.0) / t;
-#pragma GCC unroll 16
-    for (size_t k = 0; k < K; k++) put8(tp + k * P + q, load8(tp + k * P + q) * inv);
-    put8(sm + q, t);
-  }
-  if (bad[0] | bad[1] | bad[2] | bad[3] | bad[4] | bad[5] | bad[6] | bad[7]) return 0;
-  if (H) {
-    lvm_log_n(n, sm, sm);
-    for (size_t q = 0; q < P; q += 8) { /* each row's sum of p_k (m - eta_k), into te's first column */
-      v8d m = load8(mx + q), d = splat(0.0);
-#pragma GCC unroll 16
-      for (size_t k = 0; k < K; k++) {
-        v8d p = load8(tp + k * P + q), term = p * (m - load8(te + k * P + q));
-        d += (v8d)((v8l)term & (v8l)(p > splat(0.0)));
-      }
-      put8(te + q, d);
-    }
-    double h = 0.0;
-    for (size_t q = 0; q < n; q++) h += sm[q] + te[q];
-    *H += h;
-  }
-  for (size_t q = 0; q < n; q++) {
-    double *p = ET + (r0 + q) * K;
-#pragma GCC unroll 16
-    for (size_t k = 0; k < K; k++) p[k] = tp[k * P + q];
-  }
-  return 1;
+/* fixed_chunk's rows LW at a time, one row to a lane (categorical_lanes.h):
+ * four-lane vectors for AVX2 and the baseline, eight-lane ones for
+ * AVX-512, the same bits each way; the runtime picks the instruction set
+ * (LVM_TARGETS). */
+#define LW 4
+#include "../core/vlane_math.h"
+#define LW 4
+#include "categorical_lanes.h"
+#define LW 8
+#include "../core/vlane_math.h"
+#define LW 8
+#include "categorical_lanes.h"
+
+enum { LANE_BUF = CHUNK + 8 };
+
+#if LVM_TARGETS
+__attribute__((target("avx512f"))) static int lanes_avx512(size_t K, size_t r0, size_t r1, const double *eta,
+                                                           double *ET, double *H) {
+  double hb[LANE_BUF];
+  return lane_rows8(K, r0, r1, eta, ET, H, hb);
 }
 
-/* The lane kernel's K: up to 16 (beyond, a row's own loops are long
- * enough); its buffers' size. */
-enum { LANE_KMAX = 16, LANE_BUF = CHUNK + 8 * LANE_KMAX };
+__attribute__((target("avx2"))) static int lanes_avx2(size_t K, size_t r0, size_t r1, const double *eta, double *ET,
+                                                      double *H) {
+  double hb[LANE_BUF];
+  return lane_rows4(K, r0, r1, eta, ET, H, hb);
+}
+#endif
 
-LVM_CLONES
-static int lane_any_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
-                          double *H) {
-  double te[LANE_BUF], tp[LANE_BUF];
-  switch (K) { /* constant K: unrolled lanes */
-  case 2: return lane_chunk(2, r0, r1, eta, ET, mx, sm, H, te, tp);
-  case 3: return lane_chunk(3, r0, r1, eta, ET, mx, sm, H, te, tp);
-  case 4: return lane_chunk(4, r0, r1, eta, ET, mx, sm, H, te, tp);
-  case 5: return lane_chunk(5, r0, r1, eta, ET, mx, sm, H, te, tp);
-  case 6: return lane_chunk(6, r0, r1, eta, ET, mx, sm, H, te, tp);
-  case 8: return lane_chunk(8, r0, r1, eta, ET, mx, sm, H, te, tp);
-  case 10: return lane_chunk(10, r0, r1, eta, ET, mx, sm, H, te, tp);
-  default: return lane_chunk(K, r0, r1, eta, ET, mx, sm, H, te, tp);
+static int lanes_base(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *H) {
+  double hb[LANE_BUF];
+  return lane_rows4(K, r0, r1, eta, ET, H, hb);
+}
+
+/* The lane kernel's instruction set: 2 AVX-512, 1 AVX2, 0 the baseline;
+ * the machine's best unless the environment variable LVM_LANES is "base"
+ * (the tests run the baseline kernel that way too).  Found at the first
+ * call; threads that race store the same value. */
+static int lane_isa(void) {
+  static int isa = -1;
+  int v = __atomic_load_n(&isa, __ATOMIC_RELAXED);
+  if (v >= 0) return v;
+  v = 0;
+#if LVM_TARGETS
+  const char *e = getenv("LVM_LANES");
+  if (!(e && !strcmp(e, "base"))) v = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+#endif
+  __atomic_store_n(&isa, v, __ATOMIC_RELAXED);
+  return v;
+}
+
+static int lane_any_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *H) {
+  switch (lane_isa()) {
+#if LVM_TARGETS
+  case 2: return lanes_avx512(K, r0, r1, eta, ET, H);
+  case 1: return lanes_avx2(K, r0, r1, eta, ET, H);
+#endif
+  default: return lanes_base(K, r0, r1, eta, ET, H);
   }
 }
 
 static int any_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *mx, double *sm,
                      double *H) {
-  if (K >= 2 && K <= LANE_KMAX) return lane_any_chunk(K, r0, r1, eta, ET, mx, sm, H);
+  if (K >= 2 && K <= LANE_KMAX) return lane_any_chunk(K, r0, r1, eta, ET, H);
   return fixed_chunk(K, r0, r1, eta, ET, mx, sm, H); /* K = 1, or rows long enough on their own */
 }
 

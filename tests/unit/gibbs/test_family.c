@@ -753,7 +753,8 @@ static void test_extreme_draws(void **state) {
  * status, the rows before it done. */
 static void test_categorical_rows(void **state) {
   (void)state;
-  enum { ROWS = 1003, KMAX = 9 }; /* chunks whose row counts are not multiples of 8 */
+  enum { ROWS = 1003, KMAX = 17 }; /* chunks whose row counts are not multiples of 8; the lane
+                                      kernel's unrolled K, its other K up to 16, beyond it */
   static double eta[ROWS * KMAX], one[ROWS * KMAX], all[ROWS * KMAX];
   static unsigned char mask[ROWS], ones[ROWS];
   uint64_t u = 12345;
@@ -791,9 +792,8 @@ static void test_categorical_rows(void **state) {
     assert_memory_equal(one, all, ROWS * K * sizeof(double));
     assert_true(fabs(H - h_all) <= 1e-12 * (h_all > 1 ? h_all : 1));
     assert_true(K > 1 ? h_all > 10 : h_all == 0); /* not trivially equal */
-    /* every row free, as a mask or as NULL (the eight-rows-a-vector kernel
-     * for 2 <= K <= 16, row by row with a mask): the same bits, entropy
-     * included */
+    /* every row free, as a mask or as NULL (the lane kernel for 2 <= K <=
+     * 16, row by row with a mask): the same bits, entropy included */
     double H1 = -1;
     for (size_t i = 0; i < ROWS * K; i++) all[i] = -7.0;
     assert_int_equal(lvm_family_categorical_mean_stats_rows(K, ROWS, ones, eta, all, &H1), LVM_OK);
