@@ -61,21 +61,43 @@ int lw_add_size(Lower *l, const char *text, int var, long long add, long long va
   return l->mod->sizes.n - 1;
 }
 
-/* A size from a Dim: a constant, a scalar integer data value, or one plus
- * or minus a constant. */
-static int size_of_node(Lower *l, const Node *e, const char *text) {
-  if (e->kind == N_NUM) return lw_add_size(l, text, -1, 0, (long long)e->num);
+/* The key of a size node (lw_add_size's var, add, value): a constant, a
+ * scalar integer data value, or one plus or minus a constant; false for
+ * anything else. */
+static bool size_key(Lower *l, const Node *e, int *var, long long *add, long long *value) {
+  *var = -1;
+  *add = 0;
+  *value = 0;
+  if (e->kind == N_NUM) {
+    *value = (long long)e->num;
+    return true;
+  }
   const Node *nm = e;
-  long long add = 0;
   if (e->kind == N_BINARY && (e->op == '+' || e->op == '-') && e->b->kind == N_NUM) {
     nm = e->a;
-    add = e->op == '+' ? (long long)e->b->num : -(long long)e->b->num;
+    *add = e->op == '+' ? (long long)e->b->num : -(long long)e->b->num;
   }
   if (nm->kind == N_NAME && nm->sym && nm->sym->kind == SYM_DATA) {
-    int v = lw_var_index(l, nm->sym);
-    if (v >= 0) return lw_add_size(l, text, v, add, 0);
+    *var = lw_var_index(l, nm->sym);
+    return *var >= 0;
   }
-  return -1;
+  return false;
+}
+
+/* A size from a Dim (size_key). */
+static int size_of_node(Lower *l, const Node *e, const char *text) {
+  int var;
+  long long add, value;
+  return size_key(l, e, &var, &add, &value) ? lw_add_size(l, text, var, add, value) : -1;
+}
+
+/* Is e the size of index zi (without adding a size to the module)? */
+static bool node_is_size(Lower *l, const Node *e, int zi) {
+  int var;
+  long long add, value;
+  if (!size_key(l, e, &var, &add, &value)) return false;
+  const IrSizeDesc *z = l->mod->sizes.v[zi];
+  return z->var == var && z->add == add && (var >= 0 || z->value == value);
 }
 
 int lw_try_size(Lower *l, const Node *e) {
@@ -1241,6 +1263,12 @@ static bool invert_index(Lower *l, const Node *st, const Mono *m, const Atom *re
       lw_emit(l, s);
       lw_bind(l, loop->var, loc);
       (*nbound)++;
+      /* no guard when the plate is 1:dim_d of the variable itself, unshifted
+       * and unfiltered (for n in 1:N { ... z[n] ... }, z of size N): then
+       * every element's index is in the plate */
+      if (j < st->loops.n && off_of[j] == 0 && !loop->cond && loop->lo->kind == N_NUM && loop->lo->num == 1 &&
+          node_is_size(l, loop->hi, vd->dim[dpos[j]]))
+        continue;
       IrStmt *g = ir_stmt(l->A, IS_IF, st->span);
       IrExpr *in = ir_bin(l->A, IR_AND, ir_bin(l->A, IR_LE, lw_lower_int(l, loop->lo), ir_local(l->A, loc, IR_I64)),
                           ir_bin(l->A, IR_LE, ir_local(l->A, loc, IR_I64), lw_lower_int(l, loop->hi)));
@@ -1360,14 +1388,21 @@ static void visit_group(Lower *l, const Term *term, const Mono **ms, int nm, con
     PtrVec *saved2;
     int nb2 = inv ? 0 : lw_open_binders(l, ms[0]->b, ms[0]->nb, &saved2);
     if (inv) saved2 = l->out;
-    IrExpr *g = ir_bin(l->A, IR_EQ, lw_ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
-    for (int q = 0; q < r; q++)
-      g = ir_bin(l->A, IR_AND, g, ir_bin(l->A, IR_NE, lw_ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64)));
-    IrStmt *gs = ir_stmt(l->A, IS_IF, term->stmt->span);
-    gs->cond = g;
-    lw_emit(l, gs);
+    /* reference r is element e: true by construction after the inversion
+     * (each index is the plate variable set from e's index, offset
+     * included), so only the earlier positions' "is not e" remain */
+    IrExpr *g = inv ? NULL : ir_bin(l->A, IR_EQ, lw_ref_flat(l, vatoms[r], k), ir_local(l->A, e, IR_I64));
+    for (int q = 0; q < r; q++) {
+      IrExpr *ne = ir_bin(l->A, IR_NE, lw_ref_flat(l, vatoms[q], k), ir_local(l->A, e, IR_I64));
+      g = g ? ir_bin(l->A, IR_AND, g, ne) : ne;
+    }
     PtrVec *saved3 = l->out;
-    l->out = &gs->body;
+    if (g) {
+      IrStmt *gs = ir_stmt(l->A, IS_IF, term->stmt->span);
+      gs->cond = g;
+      lw_emit(l, gs);
+      l->out = &gs->body;
+    }
     const char *save_ref = l->memo_ref;
     l->memo_ref = inv && !via_binder && nv == 1 ? vatoms[0]->key : NULL;
     l->visit_key = vatoms[r]->key;
