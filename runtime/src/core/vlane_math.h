@@ -121,11 +121,11 @@ LVM_AI VD VF(exp_core)(VD x, int low) {
   return (VD)__builtin_convertvector(m, VI);
 }
 
-/* e^v lane by lane, what lvm_exp_n gives, except in the lanes *out flags
- * (1: above VM_BOUND, or NaN), which take the C library's exp (the caller
- * does it: vm_fix_exp); below -746 (-inf included) 0, as the C library's
- * exp; [-746, -VM_BOUND) the subnormal path. */
-LVM_AI VD VF(exp_lanes)(VD v, VU *outp) {
+/* e^v lane by lane for the lanes in range (|v| <= VM_BOUND) and 0 below
+ * -746 (-inf included), as the C library's exp; *out flags the other
+ * lanes (the subnormal results of [-746, -VM_BOUND), above VM_BOUND, NaN),
+ * which exp_sub then exp_blk's fix redo. */
+LVM_AI VD VF(exp_fast)(VD v, VU *outp) {
   /* in range: |x| <= VM_BOUND, as integers (NaN's bits are larger); the
    * sign bit of bound - |x| is set for the lanes out of range */
   VI ab = (VI)v & VM_ABS;
@@ -136,22 +136,32 @@ LVM_AI VD VF(exp_lanes)(VD v, VU *outp) {
    * for x < -746) and of x (set) */
   VU notnan = (VU)(ab - VM_INF1) >> 63;
   VU zero = ((VU)((VI)(v + 746.0) & (VI)v) >> 63) & notnan; /* a NaN's sign bit may be set */
-  e = (VD)((VI)e & ((VI)zero - 1));
-  out &= zero ^ 1;
-  if (VF(any_lane)(out)) {
-    /* subnormal results, x in [-746, -VM_BOUND) (out of range, negative,
-     * not NaN, not below -746): their own lanes, as the C library's exp
-     * takes a slow path there (~100 ns a value) */
-    VU lo = out & ((VU)v >> 63) & notnan;
-    if (VF(any_lane)(lo)) {
-      VI m = -(VI)lo;
-      VD el = VF(exp_core)(VF(select)(m, v, VF(splat)(-720.0)), 1);
-      e = VF(select)(m, el, e);
-      out &= lo ^ 1;
-    }
+  *outp = out & (zero ^ 1);
+  return (VD)((VI)e & ((VI)zero - 1));
+}
+
+/* exp_fast's flagged lanes that are subnormal results, x in [-746,
+ * -VM_BOUND) (out of range, negative, not NaN, not below -746), done in
+ * their own lanes (the C library's exp takes a slow path there, ~100 ns a
+ * value); *outp keeps the others (above VM_BOUND, NaN). */
+LVM_AI VD VF(exp_sub)(VD v, VD e, VU *outp) {
+  VU notnan = (VU)(((VI)v & VM_ABS) - VM_INF1) >> 63;
+  VU lo = *outp & ((VU)v >> 63) & notnan;
+  if (VF(any_lane)(lo)) {
+    VI m = -(VI)lo;
+    VD el = VF(exp_core)(VF(select)(m, v, VF(splat)(-720.0)), 1);
+    e = VF(select)(m, el, e);
+    *outp &= lo ^ 1;
   }
-  *outp = out;
   return e;
+}
+
+/* e^v lane by lane, what lvm_exp_n gives, except in the lanes *out flags
+ * (1: above VM_BOUND, or NaN), which take the C library's exp (the caller
+ * does it: vm_fix_exp). */
+LVM_AI VD VF(exp_lanes)(VD v, VU *outp) {
+  VD e = VF(exp_fast)(v, outp);
+  return VF(any_lane)(*outp) ? VF(exp_sub)(v, e, outp) : e;
 }
 
 /* e with the lanes that out flags redone by fix (vm_fix_exp, vm_fix_log)

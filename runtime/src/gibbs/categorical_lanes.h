@@ -22,9 +22,11 @@
 #if LW == 8
 #define VD v8d
 #define VI v8l
+#define VU v8u
 #else
 #define VD v4d
 #define VI v4l
+#define VU v4u
 #endif
 
 /* the largest K the kernel takes (beyond, a row's own loops are long
@@ -52,8 +54,21 @@ LVM_AI int VF(lane_block_rows)(size_t K, size_t r0, size_t r1, const double *eta
     VD m = e[0];
 #pragma GCC unroll 16
     for (size_t k = 1; k < K; k++) m = VF(select)((VI)(e[k] > m), e[k], m);
+    /* the shifted exps, the rare lanes (subnormal results, NaN) redone
+     * after one test for the K vectors */
+    VU out[LANE_KMAX], any = {0};
 #pragma GCC unroll 16
-    for (size_t k = 0; k < K; k++) p[k] = VF(exp_blk)(e[k] - m);
+    for (size_t k = 0; k < K; k++) {
+      p[k] = VF(exp_fast)(e[k] - m, &out[k]);
+      any |= out[k];
+    }
+    if (VF(any_lane)(any))
+      for (size_t k = 0; k < K; k++)
+        if (VF(any_lane)(out[k])) {
+          VD x = e[k] - m;
+          p[k] = VF(exp_sub)(x, p[k], &out[k]);
+          p[k] = VF(fixed)(x, p[k], out[k], vm_fix_exp);
+        }
     VD t = VF(splat)(0.0);
 #pragma GCC unroll 16
     for (size_t k = 0; k < K; k++) t += p[k];
@@ -107,6 +122,7 @@ LVM_AI int VF(lane_rows)(size_t K, size_t r0, size_t r1, const double *eta, doub
 
 #undef VD
 #undef VI
+#undef VU
 #undef VF
 #undef CL_CAT
 #undef CL_CAT2
