@@ -1,7 +1,7 @@
 /* exp and log of one block of LW lanes (GCC vector extensions), for LW = 4
  * or 8: a template, included once per width with LW defined (no include
  * guard), which defines static inline functions suffixed with the width
- * (exp_blk4, log_blk8, any_lane4, ...).  lvm_exp_n and lvm_log_n
+ * (exp_fast4, log_blk8, any_lane4, ...).  lvm_exp_n and lvm_log_n
  * (vmath.c) run their arrays through the eight-lane blocks; the fused
  * categorical kernel (gibbs/family_multi.c) calls the blocks on values in
  * registers, four lanes wide where the machine's vectors hold four doubles
@@ -124,7 +124,7 @@ LVM_AI VD VF(exp_core)(VD x, int low) {
 /* e^v lane by lane for the lanes in range (|v| <= VM_BOUND) and 0 below
  * -746 (-inf included), as the C library's exp; *out flags the other
  * lanes (the subnormal results of [-746, -VM_BOUND), above VM_BOUND, NaN),
- * which exp_sub then exp_blk's fix redo. */
+ * which exp_sub, then fixed with vm_fix_exp, redo. */
 LVM_AI VD VF(exp_fast)(VD v, VU *outp) {
   /* in range: |x| <= VM_BOUND, as integers (NaN's bits are larger); the
    * sign bit of bound - |x| is set for the lanes out of range */
@@ -165,7 +165,7 @@ LVM_AI VD VF(exp_lanes)(VD v, VU *outp) {
 }
 
 /* e with the lanes that out flags redone by fix (vm_fix_exp, vm_fix_log)
- * from v: the rare path of exp_blk and log_blk. */
+ * from v: the rare path of the categorical kernel's exps and of log_blk. */
 LVM_AI VD VF(fixed)(VD v, VD e, VU out, void (*fix)(const double *, double *, size_t)) {
   if (VF(any_lane)(out)) {
     double xi[LW], yi[LW];
@@ -175,13 +175,6 @@ LVM_AI VD VF(fixed)(VD v, VD e, VU out, void (*fix)(const double *, double *, si
     memcpy(&e, yi, sizeof yi);
   }
   return e;
-}
-
-/* e^v lane by lane, what lvm_exp_n gives (the flagged lanes fixed). */
-LVM_AI VD VF(exp_blk)(VD v) {
-  VU out;
-  VD e = VF(exp_lanes)(v, &out);
-  return VF(fixed)(v, e, out, vm_fix_exp);
 }
 
 /* k (|k| < 2^51) as a double, without int64 -> double conversions (which

@@ -52,6 +52,9 @@ static void tail(size_t m, const double *x, double *y, double pad, void (*f)(siz
   memcpy(y, yi, m * sizeof(double));
 }
 
+/* The rare lanes through memory after the store (store8), not `fixed`'s
+ * way through the registers, which inlined in this loop made GCC spill
+ * (lvm_exp_n took twice as long). */
 LVM_CLONES
 void lvm_exp_n(size_t n, const double *x, double *y) {
   size_t i = 0;

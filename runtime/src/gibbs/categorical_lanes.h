@@ -5,8 +5,9 @@
  * free, the same operations in the same order as fixed_chunk there (so the
  * same bits): per block of LW rows, the log-weights gathered into K
  * vectors (the padding rows of the last block 0), the maximum, the shifted
- * exps (exp_blk), their sum, the normalisation and the entropy terms, all
- * in registers, the probabilities scattered to ET.  The scalar rows' chains
+ * exps (exp_fast; the rare lanes by exp_sub and the C library), their
+ * sum, the normalisation and the entropy terms, all in registers, the
+ * probabilities scattered to ET.  The scalar rows' chains
  * of dependent operations (K maxima, K sums, K entropy terms a row) become
  * LW rows' at once, and no pass goes through memory between the steps.
  * Returns 0 when some row is improper (a NaN or +inf log-weight, or all
@@ -95,9 +96,7 @@ LVM_AI int VF(lane_block_rows)(size_t K, size_t r0, size_t r1, const double *eta
         for (size_t q = 0; q < nn; q++) o[q * K + k] = p[k][q];
     }
   }
-  unsigned long long any = 0;
-  for (int j = 0; j < LW; j++) any |= (unsigned long long)bad[j];
-  if (any) return 0;
+  if (VF(any_lane)((VU)bad)) return 0;
   if (H) { /* the rows' terms in row order, as fixed_chunk's */
     double h = 0.0;
     for (size_t q = 0; q < n; q++) h += hb[q];
@@ -106,8 +105,10 @@ LVM_AI int VF(lane_block_rows)(size_t K, size_t r0, size_t r1, const double *eta
   return 1;
 }
 
-/* The kernel with K a constant for the common sizes (unrolled). */
-LVM_AI int VF(lane_rows)(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *H, double *hb) {
+/* The kernel with K a constant for the common sizes (unrolled); hb holds
+ * a chunk's entropy terms. */
+LVM_AI int VF(lane_rows)(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *H) {
+  double hb[CHUNK + LW];
   switch (K) {
   case 2: return VF(lane_block_rows)(2, r0, r1, eta, ET, H, hb);
   case 3: return VF(lane_block_rows)(3, r0, r1, eta, ET, H, hb);

@@ -13,7 +13,6 @@
 #include "lvm/linalg.h"
 #include "lvm/special.h"
 
-
 #define LOG_2PI 1.83787706640934548356
 #define LN2 0.69314718055994530942
 
@@ -242,25 +241,20 @@ fixed_chunk(size_t K, size_t r0, size_t r1, const double *eta, double *ET, doubl
 #define LW 8
 #include "categorical_lanes.h"
 
-enum { LANE_BUF = CHUNK + 8 };
-
 #if LVM_TARGETS
 __attribute__((target("avx512f"))) static int lanes_avx512(size_t K, size_t r0, size_t r1, const double *eta,
                                                            double *ET, double *H) {
-  double hb[LANE_BUF];
-  return lane_rows8(K, r0, r1, eta, ET, H, hb);
+  return lane_rows8(K, r0, r1, eta, ET, H);
 }
 
 __attribute__((target("avx2"))) static int lanes_avx2(size_t K, size_t r0, size_t r1, const double *eta, double *ET,
                                                       double *H) {
-  double hb[LANE_BUF];
-  return lane_rows4(K, r0, r1, eta, ET, H, hb);
+  return lane_rows4(K, r0, r1, eta, ET, H);
 }
 #endif
 
 static int lanes_base(size_t K, size_t r0, size_t r1, const double *eta, double *ET, double *H) {
-  double hb[LANE_BUF];
-  return lane_rows4(K, r0, r1, eta, ET, H, hb);
+  return lane_rows4(K, r0, r1, eta, ET, H);
 }
 
 /* The lane kernel's instruction set: 2 AVX-512, 1 AVX2, 0 the baseline;
