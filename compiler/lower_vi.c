@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lower_int.h"
+#include "jam.h"
 
 typedef struct ViVar {
   const VarPlan *vp;
@@ -740,6 +741,8 @@ static void group_body(Vi *vi, const SGroup *g, Span sp) {
 }
 
 enum { JAM = 4 };
+/* the values of a discrete factor whose log-weights update_discrete computes side by side */
+enum { JAM_VALUES = 4 };
 
 /* The plate of group g's term that the sweep's accumulation may run JAM
  * rows at a time (group_jammed), or -1: g has one discrete reference and
@@ -1166,6 +1169,9 @@ static void update_discrete(Vi *vi, const ViVar *dv, const PtrVec *terms, bool e
   }
   st->value = loc(vi, ctx.acc, IR_F64);
   lw_emit(l, st);
+  /* the values' log-weights JAM_VALUES at a time (jam.h): independent
+   * chains side by side, the same bits */
+  ir_jam(l->A, l->fn, kf, JAM_VALUES);
   l->out = cbody;
   if (!direct) factor_update(vi, dv, bin(vi, IR_MUL, loc(vi, e, IR_I64), dv->K), w, ci(vi, 0), dv->K);
   l->out = saved;
