@@ -41,29 +41,38 @@ void *lvm_calloc_large(size_t n, size_t size) {
 void lvm_mem_reserve(size_t bytes) {
   if (bytes > RESERVE_MAX) bytes = RESERVE_MAX;
   if (bytes < 2 * (size_t)HUGE) return;
-  /* in pieces below the mmap threshold, so that they are the heap's top */
-  enum { PIECE = 30 << 20 };
-  void *piece[RESERVE_MAX / PIECE + 1];
-  size_t n = 0;
-  for (size_t left = bytes; left > 0 && n < sizeof piece / sizeof *piece; n++) {
-    size_t b = left < PIECE ? left : PIECE;
-    char *p = malloc(b);
-    if (!p) break;
-    piece[n] = p;
-    left -= b;
+  /* one block from the heap's top (lvm_mem_setup: no mmaps), advised, then
+   * freed back to the top chunk.  Nothing in its aligned interior has been
+   * touched when the advice is given: malloc writes chunk headers just
+   * before and after it, outside.  (Reserving in pieces under the mmap
+   * threshold, as before M_MMAP_MAX, left the 2 MiB page across each
+   * piece's boundary touched by a header, so in 4 KiB pages for good.) */
+  char *p = malloc(bytes);
+  if (!p) return;
 #ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE - 1) & ~((uintptr_t)HUGE - 1);
-    uintptr_t e = ((uintptr_t)p + b) & ~((uintptr_t)HUGE - 1);
-    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+  uintptr_t a = ((uintptr_t)p + HUGE - 1) & ~((uintptr_t)HUGE - 1);
+  uintptr_t e = ((uintptr_t)p + bytes) & ~((uintptr_t)HUGE - 1);
+  if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
 #endif
-  }
   /* back to the top chunk, kept (M_TRIM_THRESHOLD): the advice stays */
-  while (n > 0) free(piece[--n]);
+  free(p);
 }
 
+/* glibc serves blocks over its mmap threshold (at most 32 MiB) with mmaps
+ * of their own, in 4 KiB pages without the huge-page advice: the data
+ * file's parse asks for 8 bytes per byte of the file in one block
+ * (simdjson's tape; a 4 MiB file, 33.6 MiB), of which it touches a
+ * fraction, and each page it touches costs a fault (about 10 us here).
+ * With M_MMAP_MAX 0 every block comes from the heap, whose top
+ * lvm_mem_reserve has advised (glibc still falls back to mmap when the
+ * heap cannot grow); the processes are short-lived, so nothing is lost by
+ * freed large blocks staying in the heap. */
 void lvm_mem_setup(void) {
 #ifdef M_MMAP_THRESHOLD
   (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+#ifdef M_MMAP_MAX
+  (void)mallopt(M_MMAP_MAX, 0);
 #endif
 #ifdef M_TRIM_THRESHOLD
   (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);

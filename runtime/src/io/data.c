@@ -605,7 +605,7 @@ lvm_status lvm_data_read_file(lvm_data *d, const char *path, lvm_msgs *msgs) {
    * few times the file's size, on huge pages (lvm_mem_reserve) */
   struct stat sb;
   if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
-    lvm_mem_reserve((unsigned long long)sb.st_size < SIZE_MAX / 16 ? 16 * (size_t)sb.st_size : SIZE_MAX);
+    lvm_mem_reserve((unsigned long long)sb.st_size < SIZE_MAX / 24 ? 24 * (size_t)sb.st_size : SIZE_MAX);
   char *text = lvm_io_slurp(path, &len, &err);
   if (!text) {
     if (err == ENOMEM) LVM_ERROR("cannot allocate the data file's text", LVM_ENOMEM);
