@@ -28,8 +28,10 @@ void lvm_mem_setup(void);
  * block; nothing below 4 MiB), mark that range for transparent huge pages,
  * then give it back to malloc, which keeps it.  The blocks malloc hands out
  * from it afterwards (arrays below 2 MiB, a parser's buffers, a state's
- * copy) then fault in 2 MiB at a time instead of 4 KiB.  A hint only: where
- * the kernel gives no huge pages, nothing changes. */
+ * copy) then fault in 2 MiB at a time instead of 4 KiB; the first call
+ * keeps the part before the block's first 2 MiB boundary (which cannot
+ * have huge pages) allocated, so that later blocks start at the boundary.
+ * A hint only: where the kernel gives no huge pages, nothing changes. */
 void lvm_mem_reserve(size_t bytes);
 
 #ifdef __cplusplus
