@@ -163,7 +163,7 @@ def run_sklearn(x, D, K, elbo_scale):
 
 def ratio(other, lv):
     """other's CPU time over lvmc's, and over lvmc's fit time (which the
-    executable reports to 0.01 s: a tiny run can report 0)"""
+    executable reports to 0.001 s per restart: a tiny run can report 0)"""
     fit = f"{other['cpu'] / lv['fit']:.2g}×" if lv["fit"] > 0 else "—"
     return f"{other['cpu'] / lv['cpu']:.2g}× (fit {fit})"
 

@@ -1008,7 +1008,7 @@ static int run_one(start_cache *sc, const lvm_model *m, const lvm_cli *cli, cons
   res->elbo = elbo;
   res->iterations = it > cli->max_iter ? cli->max_iter : it;
   if (!cli->quiet)
-    fprintf(err, "%s: restart %d: %s after %ld iterations (%.2f s), ELBO = %.10g\n", who, r + 1,
+    fprintf(err, "%s: restart %d: %s after %ld iterations (%.3f s), ELBO = %.10g\n", who, r + 1,
             res->converged ? "converged" : lvm_interrupted() ? "interrupted" : "not converged",
             res->iterations, now() - t0, elbo);
   return 0;
