@@ -145,6 +145,17 @@ int ir_add_local(Arena *a, IrFunc *f, const char *name, IrType t) {
   return f->locals.n - 1;
 }
 
+bool ir_expr_equal(const IrExpr *a, const IrExpr *b) {
+  if (a == b) return true;
+  if (!a || !b || a->op != b->op || a->type != b->type || a->nargs != b->nargs || a->local != b->local ||
+      a->field != b->field || a->i != b->i || memcmp(&a->f, &b->f, sizeof a->f) != 0)
+    return false;
+  if ((a->fn || b->fn) && (!a->fn || !b->fn || strcmp(a->fn, b->fn) != 0)) return false;
+  for (int i = 0; i < a->nargs; i++)
+    if (!ir_expr_equal(a->args[i], b->args[i])) return false;
+  return true;
+}
+
 const IrFunc *ir_find_func(const IrModule *m, const char *name) {
   for (int i = 0; i < m->funcs.n; i++)
     if (!strcmp(((const IrFunc *)m->funcs.v[i])->name, name)) return m->funcs.v[i];

@@ -206,6 +206,9 @@ IrExpr *ir_to_f(Arena *a, IrExpr *x);  /* I2F unless already f64 */
 IrExpr *ir_to_i(Arena *a, IrExpr *x);  /* F2I unless already i64 */
 IrStmt *ir_stmt(Arena *a, IrStmtKind k, Span span);
 int ir_add_local(Arena *a, IrFunc *f, const char *name, IrType t);
+/* a and b are the same expression (structurally: the same operations on
+ * the same constants, locals, fields and functions). */
+bool ir_expr_equal(const IrExpr *a, const IrExpr *b);
 /* The function named `name` (without the gen_ prefix), or NULL. */
 const IrFunc *ir_find_func(const IrModule *m, const char *name);
 /* Verify the invariants; returns the number of violations (printed to f). */

@@ -773,78 +773,104 @@ static int jam_plate(const Vi *vi, const SGroup *g) {
   return pl;
 }
 
-/* Group g's accumulation with plate pl (jam_plate) unrolled and jammed:
- * its rows JAM at a time, the plates inside it opened once for the JAM
- * rows, and per value and slot the JAM rows' additions one after another
- * (so that the backend keeps S's element in a register across them), then
- * the remaining rows one at a time.  The additions to each element of S
- * are those of the plain loop in the same order: the same bits. */
-static void group_jammed(Vi *vi, const SGroup *g, int pl, Span sp) {
+/* The accumulations of groups gs[0 .. ng) with plate pl (jam_plate; pl 0
+ * when ng > 1, the groups' plates with the same bounds: fusable) unrolled
+ * and jammed: the rows JAM at a time, and per block of rows each group in
+ * turn, the plates inside its plate opened once for the JAM rows, and per
+ * value and slot the JAM rows' additions one after another (so that the
+ * backend keeps S's element in a register across them); then the
+ * remaining rows one at a time, each group in turn.  The additions to
+ * each element of S are those of the plain loops in the same order (each
+ * group adds to its own S): the same bits, in one pass over the rows for
+ * all the groups instead of one each. */
+static void group_jammed(Vi *vi, const SGroup *const *gs, int ng, int pl, Span sp) {
   Lower *l = vi->l;
-  const Node *st = g->t->stmt, *J = st->loops.v[pl];
+  const Node *st0 = gs[0]->t->stmt, *J0 = st0->loops.v[pl];
   PtrVec *outer = l->out;
-  for (int i = 0; i < pl; i++) lw_open_plate(l, st, st->loops.v[i]);
+  for (int i = 0; i < pl; i++) lw_open_plate(l, st0, st0->loops.v[i]);
   int lo = lw_new_local(l, "lo", IR_I64), hi = lw_new_local(l, "hi", IR_I64), nq = lw_new_local(l, "nq", IR_I64);
-  set_local(vi, lo, lw_lower_int(l, J->b));
-  set_local(vi, hi, lw_lower_int(l, J->c));
+  set_local(vi, lo, lw_lower_int(l, J0->b));
+  set_local(vi, hi, lw_lower_int(l, J0->c));
   /* rows / JAM (when hi < lo, lo + JAM nq > hi: neither loop runs) */
   set_local(vi, nq, bin(vi, IR_IDIV, bin(vi, IR_ADD, bin(vi, IR_SUB, loc(vi, hi, IR_I64), loc(vi, lo, IR_I64)), ci(vi, 1)),
                         ci(vi, JAM)));
   PtrVec *around = l->out;
   int qv = lw_new_local(l, "jq", IR_I64);
   open_for(vi, qv, ci(vi, 0), bin(vi, IR_SUB, loc(vi, nq, IR_I64), ci(vi, 1)), sp);
+  PtrVec *block = l->out;
   int row[JAM];
   for (int u = 0; u < JAM; u++) {
-    row[u] = lw_new_local(l, J->var, IR_I64);
+    row[u] = lw_new_local(l, J0->var, IR_I64);
     set_local(vi, row[u], bin(vi, IR_ADD, loc(vi, lo, IR_I64),
                               bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, qv, IR_I64), ci(vi, JAM)), ci(vi, u))));
   }
-  lw_bind(l, J->var, row[0]);
-  for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
-  int inner = st->loops.n - pl - 1;
-  /* the discrete element of each row, then the sum over its values with
-   * row 0's weight (open_sum_as) and the other rows' */
-  const ViVar *dv = g->dvar[0];
-  int ef[JAM];
-  for (int u = 1; u < JAM; u++) {
-    lw_bind(l, J->var, row[u]);
-    ef[u] = lw_new_local(l, "ef", IR_I64);
-    set_local(vi, ef[u], lw_ref_flat(l, g->dref[0], dv->k));
-    lw_unbind(l, 1);
-  }
-  const Mono *m0 = g->slot_mono.v[0];
-  Sum sum[JAM];
-  open_sum_as(vi, m0, &sum[0], true);
-  bool ok = sum[0].nkv == 1;
-  if (!ok) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
-  for (int u = 1; ok && u < JAM; u++) {
-    sum[u] = sum[0];
-    sum[u].weight = lw_new_local(l, "w", IR_F64);
-    set_local(vi, sum[u].weight,
-              ir_load(l->A, dv->st_f, bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, ef[u], IR_I64), dv->K),
-                                          loc(vi, sum[0].kv[0], IR_I64)), IR_F64));
-  }
-  for (int q = 0; ok && q < g->slot_key.n; q++) {
-    const Mono *mq = g->slot_mono.v[q];
-    IrExpr *ix = group_index(vi, g, sum[0].kv, q);
-    for (int u = 0; u < JAM; u++) {
+  for (int gi = 0; gi < ng; gi++) {
+    const SGroup *g = gs[gi];
+    const Node *st = g->t->stmt, *J = st->loops.v[pl];
+    l->out = block;
+    lw_bind(l, J->var, row[0]);
+    for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
+    int inner = st->loops.n - pl - 1;
+    /* the discrete element of each row, then the sum over its values with
+     * row 0's weight (open_sum_as) and the other rows' */
+    const ViVar *dv = g->dvar[0];
+    int ef[JAM];
+    for (int u = 1; u < JAM; u++) {
       lw_bind(l, J->var, row[u]);
-      add_stat(vi, g, ix, weighted(vi, &sum[u], d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q])), sp);
+      ef[u] = lw_new_local(l, "ef", IR_I64);
+      set_local(vi, ef[u], lw_ref_flat(l, g->dref[0], dv->k));
       lw_unbind(l, 1);
     }
+    const Mono *m0 = g->slot_mono.v[0];
+    Sum sum[JAM];
+    open_sum_as(vi, m0, &sum[0], true);
+    bool ok = sum[0].nkv == 1;
+    if (!ok) vi_fail(vi, "internal: the discrete references of an accumulated statistic");
+    for (int u = 1; ok && u < JAM; u++) {
+      sum[u] = sum[0];
+      sum[u].weight = lw_new_local(l, "w", IR_F64);
+      set_local(vi, sum[u].weight,
+                ir_load(l->A, dv->st_f, bin(vi, IR_ADD, bin(vi, IR_MUL, loc(vi, ef[u], IR_I64), dv->K),
+                                            loc(vi, sum[0].kv[0], IR_I64)), IR_F64));
+    }
+    for (int q = 0; ok && q < g->slot_key.n; q++) {
+      const Mono *mq = g->slot_mono.v[q];
+      IrExpr *ix = group_index(vi, g, sum[0].kv, q);
+      for (int u = 0; u < JAM; u++) {
+        lw_bind(l, J->var, row[u]);
+        add_stat(vi, g, ix, weighted(vi, &sum[u], d_product(vi, mq, (unsigned)(uintptr_t)g->slot_cmask.v[q])), sp);
+        lw_unbind(l, 1);
+      }
+    }
+    close_sum(vi, &sum[0]);
+    lw_unbind(l, inner + 1);
   }
-  close_sum(vi, &sum[0]);
-  lw_unbind(l, inner + 1);
   l->out = around;
   /* the remaining rows */
-  int rn = lw_new_local(l, J->var, IR_I64);
+  int rn = lw_new_local(l, J0->var, IR_I64);
   open_for(vi, rn, bin(vi, IR_ADD, loc(vi, lo, IR_I64), bin(vi, IR_MUL, loc(vi, nq, IR_I64), ci(vi, JAM))),
            loc(vi, hi, IR_I64), sp);
-  lw_bind(l, J->var, rn);
-  for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
-  group_body(vi, g, sp);
-  lw_unbind(l, inner + 1 + pl);
+  PtrVec *rest = l->out;
+  for (int gi = 0; gi < ng; gi++) {
+    const SGroup *g = gs[gi];
+    const Node *st = g->t->stmt;
+    l->out = rest;
+    lw_bind(l, ((const Node *)st->loops.v[pl])->var, rn);
+    for (int i = pl + 1; i < st->loops.n; i++) lw_open_plate(l, st, st->loops.v[i]);
+    group_body(vi, g, sp);
+    lw_unbind(l, st->loops.n - pl);
+  }
+  lw_unbind(l, pl);
   l->out = outer;
+}
+
+/* The zeroing of group g's statistics. */
+static void zero_group(Vi *vi, const SGroup *g) {
+  Lower *l = vi->l;
+  IrExpr *len = ci(vi, g->slot_key.n);
+  for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
+  for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
+  lw_zero_array(l, -1, g->field, len, g->t->stmt->span);
 }
 
 /* Emit the accumulation of group g: zero it, then one pass over its
@@ -854,19 +880,25 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
   Lower *l = vi->l;
   Span sp = g->t->stmt->span;
   l->span = sp;
-  IrExpr *len = ci(vi, g->slot_key.n);
-  for (int i = 0; i < g->nkeep; i++) len = bin(vi, IR_MUL, len, lw_size_expr(l, g->ksize[i]));
-  for (int i = 0; i < g->nd; i++) len = bin(vi, IR_MUL, len, g->dvar[i]->K);
-  lw_zero_array(l, -1, g->field, len, sp);
+  zero_group(vi, g);
   int pl = listed ? -1 : jam_plate(vi, g);
   if (pl >= 0) {
-    group_jammed(vi, g, pl, sp);
+    group_jammed(vi, &g, 1, pl, sp);
     return;
   }
   PtrVec *saved;
   int nb = open_group_plates(vi, g, listed, &saved);
   group_body(vi, g, sp);
   lw_close_scope(l, nb, saved);
+}
+
+/* Groups a and b (jam_plate 0 both) whose jammed passes can be one: their
+ * plates have the same bounds (the same IR). */
+static bool fusable(Vi *vi, const SGroup *a, const SGroup *b) {
+  const Node *ja = a->t->stmt->loops.v[0], *jb = b->t->stmt->loops.v[0];
+  Lower *l = vi->l;
+  return ir_expr_equal(lw_lower_int(l, ja->b), lw_lower_int(l, jb->b)) &&
+         ir_expr_equal(lw_lower_int(l, ja->c), lw_lower_int(l, jb->c));
 }
 
 /* The groups that depend on discrete factor dv (all groups, the row lists
@@ -877,11 +909,26 @@ static void emit_group(Vi *vi, const SGroup *g, bool listed) {
  * seeding calls vi_refresh a dozen times per restart, and a count like
  * sum_n sum_d 1 would cost a pass over the data each time. */
 static void emit_groups(Vi *vi, const ViVar *dv) {
-  for (int i = 0; i < vi->groups.n; i++) {
-    const SGroup *g = vi->groups.v[i];
-    bool dep = !dv && g->nd > 0;
-    for (int k = 0; k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
-    if (dep) emit_group(vi, g, !dv);
+  enum { MAX_FUSED = 16 };
+  const SGroup *run[MAX_FUSED];
+  int nrun = 0;
+  for (int i = 0; i <= vi->groups.n; i++) {
+    const SGroup *g = i < vi->groups.n ? vi->groups.v[i] : NULL;
+    bool dep = g && !dv && g->nd > 0;
+    for (int k = 0; g && k < g->nd && !dep; k++) dep = g->dvar[k] == dv;
+    if (g && !dep) continue;
+    /* the sweep's groups whose jammed passes run over the same rows go in
+     * one pass (group_jammed): a run of them is emitted when the next
+     * group cannot join it */
+    bool joins = g && dv && jam_plate(vi, g) == 0 && nrun < MAX_FUSED && (nrun == 0 || fusable(vi, run[0], g));
+    if (!joins && nrun > 0) {
+      for (int r = 0; r < nrun; r++) zero_group(vi, run[r]);
+      vi->l->span = run[0]->t->stmt->span;
+      group_jammed(vi, run, nrun, 0, run[0]->t->stmt->span);
+      nrun = 0;
+    }
+    if (joins) run[nrun++] = g;
+    else if (g) emit_group(vi, g, !dv);
   }
   if (dv || vi->consts_f < 0) return;
   Lower *l = vi->l;
