@@ -14,7 +14,7 @@
 #include "ir.h"
 #include "jam.h"
 
-enum { NF = 3, NA = 64, NL = 256 };
+enum { NF = 3, NA = 128, NL = 256 }; /* shape 3 reads field 1 up to 12 * 7 + 13 */
 
 typedef struct Machine {
   double f[NF][NA]; /* the state's arrays (f64), field k */
