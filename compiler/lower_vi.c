@@ -873,19 +873,27 @@ static void zero_group(Vi *vi, const SGroup *g) {
   lw_zero_array(l, -1, g->field, len, g->t->stmt->span);
 }
 
+/* Zero groups gs[0 .. ng), then their jammed pass (group_jammed). */
+static void emit_jammed(Vi *vi, const SGroup *const *gs, int ng, int pl) {
+  Span sp = gs[0]->t->stmt->span;
+  vi->l->span = sp;
+  for (int i = 0; i < ng; i++) zero_group(vi, gs[i]);
+  group_jammed(vi, gs, ng, pl, sp);
+}
+
 /* Emit the accumulation of group g: zero it, then one pass over its
  * term's plates (listed: open_group_plates; the sweep's: group_jammed
  * where jam_plate allows). */
 static void emit_group(Vi *vi, const SGroup *g, bool listed) {
   Lower *l = vi->l;
   Span sp = g->t->stmt->span;
-  l->span = sp;
-  zero_group(vi, g);
   int pl = listed ? -1 : jam_plate(vi, g);
   if (pl >= 0) {
-    group_jammed(vi, &g, 1, pl, sp);
+    emit_jammed(vi, &g, 1, pl);
     return;
   }
+  l->span = sp;
+  zero_group(vi, g);
   PtrVec *saved;
   int nb = open_group_plates(vi, g, listed, &saved);
   group_body(vi, g, sp);
@@ -922,9 +930,7 @@ static void emit_groups(Vi *vi, const ViVar *dv) {
      * group cannot join it */
     bool joins = g && dv && jam_plate(vi, g) == 0 && nrun < MAX_FUSED && (nrun == 0 || fusable(vi, run[0], g));
     if (!joins && nrun > 0) {
-      for (int r = 0; r < nrun; r++) zero_group(vi, run[r]);
-      vi->l->span = run[0]->t->stmt->span;
-      group_jammed(vi, run, nrun, 0, run[0]->t->stmt->span);
+      emit_jammed(vi, run, nrun, 0);
       nrun = 0;
     }
     if (joins) run[nrun++] = g;

@@ -64,7 +64,7 @@ void lvm_mem_reserve(size_t bytes) {
    * static pointer: not a leak). */
   static void *spacer;
   size_t lead = (size_t)(a - (uintptr_t)p);
-  if (!spacer && lead > 256) spacer = malloc(lead - 32);
+  if (!spacer && lead > 256) spacer = malloc(lead - 32); /* less its chunk's and the next one's headers */
 }
 
 /* glibc serves blocks over its mmap threshold (at most 32 MiB) with mmaps
